@@ -1,0 +1,1 @@
+"""One module per verb; each exposes ``command``. Shared options live in ``options``."""
