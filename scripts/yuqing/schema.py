@@ -1,0 +1,156 @@
+"""JSON Schema validation (2020-12, jsonschema_rs) with errors translated into located Problems."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jsonschema_rs
+
+from yuqing.problems import Problem, field_path
+
+SCHEMA_DIR = "schemas"
+
+Locator = Callable[[list[str | int]], "tuple[int, int] | None"]
+
+
+@dataclass(frozen=True)
+class Schema:
+    kind: str
+    document: dict[str, Any]
+    validator: Any
+
+    def problems(self, data: Any, display: str, locate: Locator) -> list[Problem]:
+        """Everything wrong with ``data``; the fast path (valid data) costs one ``is_valid``."""
+        if self.validator.is_valid(data):
+            return []
+        out = []
+        for error in self.validator.iter_errors(data):
+            parts = list(error.instance_path)
+            name = error.kind.name if hasattr(error.kind, "name") else type(error.kind).__name__
+            message, hint, target = _translate(error, name, self._subschema(error.schema_path), parts)
+            where = locate(target)
+            out.append(
+                Problem(
+                    path=display,
+                    line=where[0] if where else None,
+                    column=where[1] if where else None,
+                    field=field_path(target),
+                    message=message,
+                    hint=hint,
+                    code=f"schema.{name.lower()}",
+                )
+            )
+        return out
+
+    def _subschema(self, schema_path: list[str | int]) -> dict[str, Any]:
+        """The schema object whose keyword failed (its parent of the keyword), following local $refs."""
+        node: Any = self.document
+        for token in list(schema_path)[:-1]:
+            if isinstance(node, dict) and "$ref" in node and token not in node:
+                node = self._resolve(node["$ref"])
+            try:
+                node = node[token]
+            except (KeyError, IndexError, TypeError):
+                return {}
+            if isinstance(node, dict) and "$ref" in node and len(node) == 1:
+                node = self._resolve(node["$ref"])
+        return node if isinstance(node, dict) else {}
+
+    def _resolve(self, ref: str) -> Any:
+        node: Any = self.document
+        if not ref.startswith("#/"):
+            return {}
+        for token in ref[2:].split("/"):
+            node = node.get(token, {}) if isinstance(node, dict) else {}
+        return node
+
+    def property_title(self, parts: list[str | int]) -> str | None:
+        """The Chinese title of the property at ``parts`` (best effort, for messages)."""
+        node: Any = self.document
+        for token in parts:
+            if isinstance(node, dict) and "$ref" in node:
+                node = self._resolve(node["$ref"])
+            if isinstance(token, int):
+                node = node.get("items", {}) if isinstance(node, dict) else {}
+            else:
+                node = node.get("properties", {}).get(token, {}) if isinstance(node, dict) else {}
+        if isinstance(node, dict) and "$ref" in node:
+            node = self._resolve(node["$ref"])
+        return node.get("title") if isinstance(node, dict) else None
+
+
+_TYPE_NAMES = {
+    "string": "文本",
+    "integer": "整数",
+    "number": "数字",
+    "boolean": "true 或 false",
+    "object": "键值对（映射）",
+    "array": "列表",
+    "null": "空值",
+}
+
+
+def _translate(error: Any, kind: str, sub: dict[str, Any], parts: list[str | int]):
+    """(message, hint, field parts to point at) in Chinese for one jsonschema_rs error."""
+    title = sub.get("title")
+    label = f"（{title}）" if title else ""
+    examples = sub.get("examples")
+    example_hint = f"例如：{examples[0]}" if examples else None
+    k = error.kind
+    if kind == "Required":
+        prop = k.property
+        return f"缺少必填字段 {prop}", "请补上该字段", [*parts, prop]
+    if kind == "AdditionalProperties":
+        unexpected = list(k.unexpected)
+        allowed = ", ".join(sorted((sub.get("properties") or {}).keys()))
+        hint = f"检查拼写；此处可用的字段：{allowed}" if allowed else "删除该字段"
+        target = [*parts, unexpected[0]] if unexpected else parts
+        return f"未知字段 {', '.join(map(str, unexpected))}", hint, target
+    if kind == "Enum":
+        options = "、".join(json.dumps(o, ensure_ascii=False) for o in sub.get("enum", []))
+        value = json.dumps(error.instance, ensure_ascii=False)
+        return f"{value} 不是允许的取值{label}", f"可选：{options}", parts
+    if kind == "Const":
+        return f"取值不对{label}", f"应为 {json.dumps(sub.get('const'), ensure_ascii=False)}", parts
+    if kind == "Type":
+        expected = sub.get("type")
+        names = [expected] if isinstance(expected, str) else list(expected or [])
+        want = " 或 ".join(_TYPE_NAMES.get(n, n) for n in names)
+        value = json.dumps(error.instance, ensure_ascii=False)
+        hint = example_hint
+        if "boolean" in names and isinstance(error.instance, str):
+            hint = "只写 true 或 false（yes/no/on/off 不算）"
+        elif "integer" in names and isinstance(error.instance, str):
+            hint = "写不带引号、不带前导 0 的整数"
+        return f"{value} 应为{want}{label}", hint, parts
+    if kind == "Pattern":
+        value = json.dumps(error.instance, ensure_ascii=False)
+        return f"{value} 格式不对{label}", example_hint or f"应匹配 {sub.get('pattern')}", parts
+    if kind in {"MinLength", "MaxLength", "MinItems", "MaxItems", "Minimum", "Maximum",
+                "ExclusiveMinimum", "ExclusiveMaximum", "UniqueItems", "MinProperties"}:
+        return f"{error.message}{label}", example_hint, parts
+    if kind in {"OneOfNotValid", "AnyOf"}:
+        return f"内容不符合任何一种允许的写法{label}", example_hint or "对照 schemas/ 中的说明检查此处", parts
+    return f"{error.message}{label}", example_hint, parts
+
+
+def load_schema(root: Path, kind: str) -> Schema | Problem:
+    path = root / SCHEMA_DIR / f"{kind}.schema.json"
+    display = f"{SCHEMA_DIR}/{kind}.schema.json"
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return Problem(display, None, None, "", "缺少 schema 文件",
+                       "从 yuqing 模板仓库复制 schemas/ 目录", code="schema.missing")
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        line = getattr(exc, "lineno", None)
+        return Problem(display, line, None, "", f"schema 不是有效的 JSON：{exc}", code="schema.invalid")
+    try:
+        validator = jsonschema_rs.Draft202012Validator(document, validate_formats=False)
+    except Exception as exc:  # jsonschema_rs raises ValidationError/ValueError for a bad schema
+        return Problem(display, None, None, "", f"schema 本身无效：{exc}", code="schema.invalid")
+    return Schema(kind, document, validator)
