@@ -55,7 +55,9 @@ def parse_time(value: str, tz: tzinfo = DEFAULT_TZ, *, end_of_day: bool = False)
         if m["time"] is None:
             moment = datetime.combine(day, time(23, 59, 59) if end_of_day else time())
             return moment.replace(tzinfo=tz)
-        moment = datetime.fromisoformat(f"{m['date']}T{m['time']}{m['offset'] or ''}".replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(
+            f"{m['date']}T{m['time']}{m['offset'] or ''}".replace("Z", "+00:00")
+        )
     except ValueError as exc:
         raise TimeFormatError(value) from exc
     return moment if moment.tzinfo else moment.replace(tzinfo=tz)
@@ -89,7 +91,9 @@ class Event:
     type: str
     by: str
     note: str | None = None
-    to: str | None = None  # assigned: unit id; reported: the body reported to; escalated: person/unit
+    to: str | None = (
+        None  # assigned: unit id; reported: the body reported to; escalated: person/unit
+    )
     co: tuple[str, ...] = ()  # assigned: 协办单位
     level: str | None = None  # assessed
     reason: str | None = None  # assessed, escalated, reopened
@@ -289,7 +293,9 @@ def build_case(path: str, data: dict[str, Any], tz: tzinfo = DEFAULT_TZ) -> Case
         summary=data.get("summary"),
         report=Report(**report) if report else None,
         media=tuple(
-            MediaReport(outlet=x["outlet"], title=x["title"], url=x.get("url"), at=_t(x.get("at"), tz))
+            MediaReport(
+                outlet=x["outlet"], title=x["title"], url=x.get("url"), at=_t(x.get("at"), tz)
+            )
             for x in data.get("media") or ()
         ),
         related=tuple(data.get("related") or ()),

@@ -62,8 +62,11 @@ def format_text(problems: Iterable[Problem]) -> str:
 
 def format_json(problems: Iterable[Problem]) -> str:
     items = [asdict(p) for p in problems]
-    return json.dumps({"problems": items, "errors": sum(p["severity"] == "error" for p in items)},
-                      ensure_ascii=False, indent=2)
+    return json.dumps(
+        {"problems": items, "errors": sum(p["severity"] == "error" for p in items)},
+        ensure_ascii=False,
+        indent=2,
+    )
 
 
 def _escape_annotation(value: str, *, prop: bool = False) -> str:

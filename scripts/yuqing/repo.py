@@ -99,8 +99,15 @@ class _Loader:
         if not path.exists():
             if required:
                 self.problems.append(
-                    Problem(display, None, None, "", "缺少此文件",
-                            "从 yuqing 模板仓库复制一份，再按本单位情况修改", code="file.missing")
+                    Problem(
+                        display,
+                        None,
+                        None,
+                        "",
+                        "缺少此文件",
+                        "从 yuqing 模板仓库复制一份，再按本单位情况修改",
+                        code="file.missing",
+                    )
                 )
             return None
         result = loader.load(path, display)
@@ -116,14 +123,28 @@ class _Loader:
             return None
         return result.data
 
-    def problem_at(self, path: Path, parts: Iterable[str | int], message: str,
-                   hint: str | None = None, code: str = "error", severity: str = "error") -> None:
+    def problem_at(
+        self,
+        path: Path,
+        parts: Iterable[str | int],
+        message: str,
+        hint: str | None = None,
+        code: str = "error",
+        severity: str = "error",
+    ) -> None:
         parts = list(parts)
         where = loader.locate(path, parts) if path.exists() else None
         self.problems.append(
-            Problem(relative(self.root, path), where[0] if where else None,
-                    where[1] if where else None, field_path(parts), message, hint,
-                    severity, code)  # type: ignore[arg-type]
+            Problem(
+                relative(self.root, path),
+                where[0] if where else None,
+                where[1] if where else None,
+                field_path(parts),
+                message,
+                hint,
+                severity,
+                code,
+            )  # type: ignore[arg-type]
         )
 
 
@@ -156,8 +177,11 @@ def _load_registers(ld: _Loader, root: Path) -> dict[str, Any]:
         short_name=office_data.get("short_name", office_data.get("name", "")),
         timezone=office_data.get("timezone", "Asia/Shanghai"),
         policy=office_data.get("policy", "seeds"),
-        extra={k: v for k, v in office_data.items()
-               if k not in {"name", "short_name", "timezone", "policy"}},
+        extra={
+            k: v
+            for k, v in office_data.items()
+            if k not in {"name", "short_name", "timezone", "policy"}
+        },
     )
     tz = ZoneInfo(office.timezone) if office.timezone else DEFAULT_TZ
     hazards = []
@@ -173,26 +197,51 @@ def _load_registers(ld: _Loader, root: Path) -> dict[str, Any]:
                     offline_measures=row["offline_measures"],
                     online_measures=row["online_measures"],
                     deadline=parse_time(str(row["deadline"]), tz, end_of_day=True),
-                    resolved_at=(parse_time(str(row["resolved_at"]), tz, end_of_day=True)
-                                 if row.get("resolved_at") else None),
+                    resolved_at=(
+                        parse_time(str(row["resolved_at"]), tz, end_of_day=True)
+                        if row.get("resolved_at")
+                        else None
+                    ),
                 )
             )
         except TimeFormatError as exc:
-            ld.problem_at(hazards_path, ["hazards", index], f"{exc} 不是有效日期",
-                          "写成 2026-11-20 这样的日期", code="time.invalid")
+            ld.problem_at(
+                hazards_path,
+                ["hazards", index],
+                f"{exc} 不是有效日期",
+                "写成 2026-11-20 这样的日期",
+                code="time.invalid",
+            )
     policy_path = root / POLICIES_DIR / f"{office.policy}.yml"
     policy_data = ld.load(policy_path, "policy") or {}
     return {
         "office": office,
-        "units": _records(raw["units"], "units", lambda u: Unit(
-            u["id"], u["name"], u.get("kind", "other"), u.get("leader"),
-            tuple(u.get("officers") or ()))),
-        "people": _records(raw["people"], "people", lambda p: Person(
-            p["id"], p["name"], p.get("title"), p.get("unit"))),
-        "categories": _records(raw["categories"], "categories", lambda c: Category(
-            c["id"], c["name"], c.get("description"))),
-        "platforms": _records(raw["platforms"], "platforms", lambda p: Platform(
-            p["id"], p["name"], p.get("kind", "other"), p.get("url"))),
+        "units": _records(
+            raw["units"],
+            "units",
+            lambda u: Unit(
+                u["id"],
+                u["name"],
+                u.get("kind", "other"),
+                u.get("leader"),
+                tuple(u.get("officers") or ()),
+            ),
+        ),
+        "people": _records(
+            raw["people"],
+            "people",
+            lambda p: Person(p["id"], p["name"], p.get("title"), p.get("unit")),
+        ),
+        "categories": _records(
+            raw["categories"],
+            "categories",
+            lambda c: Category(c["id"], c["name"], c.get("description")),
+        ),
+        "platforms": _records(
+            raw["platforms"],
+            "platforms",
+            lambda p: Platform(p["id"], p["name"], p.get("kind", "other"), p.get("url")),
+        ),
         "hazards": tuple(hazards),
         "holidays": raw["holidays"] or {},
         "policy_data": policy_data,
@@ -210,7 +259,9 @@ def _load_case(ld: _Loader, path: Path, tz: ZoneInfo) -> Case | None:
         return None
     for parts, what in find_personal_data(data):
         ld.problem_at(
-            path, parts, f"{what}不能写在公开字段里",
+            path,
+            parts,
+            f"{what}不能写在公开字段里",
             "举报人或当事人的联系方式、身份证号只能写在 confidential 下（不会公开）；此处请删除或打码",
             code="privacy.personal-data",
         )
@@ -219,8 +270,13 @@ def _load_case(ld: _Loader, path: Path, tz: ZoneInfo) -> Case | None:
         return build_case(display, data, tz)
     except TimeFormatError:
         for parts, text in _bad_time_fields(data, tz):
-            ld.problem_at(path, parts, f"{text!r} 不是有效的日期或时间",
-                          "写成 2026-11-20T09:30:00+08:00（或日期 2026-11-20）", code="time.invalid")
+            ld.problem_at(
+                path,
+                parts,
+                f"{text!r} 不是有效的日期或时间",
+                "写成 2026-11-20T09:30:00+08:00（或日期 2026-11-20）",
+                code="time.invalid",
+            )
         return None
 
 
@@ -241,12 +297,23 @@ def load_repository(root: Path, extra_case_files: Iterable[Path] = ()) -> Reposi
         if case is not None:
             cases.append(case)
             paths.setdefault(case.id, []).append(case.path)
-    stray = [p for p in (root / CASES_DIR).rglob("*") if p.is_file() and p.suffix != ".yml"
-             and p.name != ".gitkeep"]
+    stray = [
+        p
+        for p in (root / CASES_DIR).rglob("*")
+        if p.is_file() and p.suffix != ".yml" and p.name != ".gitkeep"
+    ]
     for path in stray:
-        ld.problems.append(Problem(relative(root, path), None, None, "",
-                                   "cases/ 下只能放案件文件 cases/<年份>/YQ-<年份>-<编号>.yml",
-                                   "改用 .yml 扩展名，或把此文件移出 cases/", code="file.stray"))
+        ld.problems.append(
+            Problem(
+                relative(root, path),
+                None,
+                None,
+                "",
+                "cases/ 下只能放案件文件 cases/<年份>/YQ-<年份>-<编号>.yml",
+                "改用 .yml 扩展名，或把此文件移出 cases/",
+                code="file.stray",
+            )
+        )
     return Repository(
         root=root,
         office=registers["office"],

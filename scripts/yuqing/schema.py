@@ -31,7 +31,9 @@ class Schema:
         for error in self.validator.iter_errors(data):
             parts = list(error.instance_path)
             name = error.kind.name if hasattr(error.kind, "name") else type(error.kind).__name__
-            message, hint, target = _translate(error, name, self._subschema(error.schema_path), parts)
+            message, hint, target = _translate(
+                error, name, self._subschema(error.schema_path), parts
+            )
             where = locate(target)
             out.append(
                 Problem(
@@ -130,11 +132,25 @@ def _translate(error: Any, kind: str, sub: dict[str, Any], parts: list[str | int
     if kind == "Pattern":
         value = json.dumps(error.instance, ensure_ascii=False)
         return f"{value} 格式不对{label}", example_hint or f"应匹配 {sub.get('pattern')}", parts
-    if kind in {"MinLength", "MaxLength", "MinItems", "MaxItems", "Minimum", "Maximum",
-                "ExclusiveMinimum", "ExclusiveMaximum", "UniqueItems", "MinProperties"}:
+    if kind in {
+        "MinLength",
+        "MaxLength",
+        "MinItems",
+        "MaxItems",
+        "Minimum",
+        "Maximum",
+        "ExclusiveMinimum",
+        "ExclusiveMaximum",
+        "UniqueItems",
+        "MinProperties",
+    }:
         return f"{error.message}{label}", example_hint, parts
     if kind in {"OneOfNotValid", "AnyOf"}:
-        return f"内容不符合任何一种允许的写法{label}", example_hint or "对照 schemas/ 中的说明检查此处", parts
+        return (
+            f"内容不符合任何一种允许的写法{label}",
+            example_hint or "对照 schemas/ 中的说明检查此处",
+            parts,
+        )
     return f"{error.message}{label}", example_hint, parts
 
 
@@ -144,11 +160,20 @@ def load_schema(root: Path, kind: str) -> Schema | Problem:
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        return Problem(display, None, None, "", "缺少 schema 文件",
-                       "从 yuqing 模板仓库复制 schemas/ 目录", code="schema.missing")
+        return Problem(
+            display,
+            None,
+            None,
+            "",
+            "缺少 schema 文件",
+            "从 yuqing 模板仓库复制 schemas/ 目录",
+            code="schema.missing",
+        )
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         line = getattr(exc, "lineno", None)
-        return Problem(display, line, None, "", f"schema 不是有效的 JSON：{exc}", code="schema.invalid")
+        return Problem(
+            display, line, None, "", f"schema 不是有效的 JSON：{exc}", code="schema.invalid"
+        )
     try:
         validator = jsonschema_rs.Draft202012Validator(document, validate_formats=False)
     except Exception as exc:  # jsonschema_rs raises ValidationError/ValueError for a bad schema

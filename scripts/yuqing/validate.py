@@ -32,13 +32,29 @@ class _Out:
         self.repo = repo
         self.items: list[Problem] = []
 
-    def add(self, case: Case, parts: Iterable[str | int], message: str, hint: str | None = None,
-            code: str = "error", severity: str = "error") -> None:
+    def add(
+        self,
+        case: Case,
+        parts: Iterable[str | int],
+        message: str,
+        hint: str | None = None,
+        code: str = "error",
+        severity: str = "error",
+    ) -> None:
         parts = list(parts)
         where = loader.locate(self.repo.root / case.path, parts)
-        self.items.append(Problem(case.path, where[0] if where else None,
-                                  where[1] if where else None, field_path(parts), message, hint,
-                                  severity, code))  # type: ignore[arg-type]
+        self.items.append(
+            Problem(
+                case.path,
+                where[0] if where else None,
+                where[1] if where else None,
+                field_path(parts),
+                message,
+                hint,
+                severity,
+                code,
+            )
+        )  # type: ignore[arg-type]
 
 
 def _choices(ids: Iterable[str], limit: int = 12) -> str:
@@ -51,86 +67,174 @@ def _check_identity(out: _Out, case: Case) -> None:
     path = Path(case.path)
     m = CASE_ID.match(case.id)
     in_cases = path.parts[:1] == (CASES_DIR,)
-    if in_cases or _CASE_FILE_NAME.match(path.name):
-        if path.stem != case.id:
-            out.add(case, ["id"], f"编号 {case.id} 与文件名 {path.name} 不一致",
-                    f"把文件改名为 {case.id}.yml，或改正 id", code="case.id-file-name")
+    if (in_cases or _CASE_FILE_NAME.match(path.name)) and path.stem != case.id:
+        out.add(
+            case,
+            ["id"],
+            f"编号 {case.id} 与文件名 {path.name} 不一致",
+            f"把文件改名为 {case.id}.yml，或改正 id",
+            code="case.id-file-name",
+        )
     if in_cases and m:
         expected = Path(CASES_DIR, m["year"], f"{case.id}.yml").as_posix()
         if case.path != expected:
-            out.add(case, ["id"], f"案件文件应放在 {expected}",
-                    f"用 git mv 把文件移到 {expected}", code="case.location")
+            out.add(
+                case,
+                ["id"],
+                f"案件文件应放在 {expected}",
+                f"用 git mv 把文件移到 {expected}",
+                code="case.location",
+            )
 
 
 def _check_references(out: _Out, case: Case, case_ids: set[str]) -> None:
     repo = out.repo
     people = set(repo.people) | set(SYSTEM_ACTORS)
     if case.category not in repo.categories:
-        out.add(case, ["category"], f"未知的分类 {case.category}",
-                _choices(repo.categories) + "（registers/categories.yml）", code="ref.category")
+        out.add(
+            case,
+            ["category"],
+            f"未知的分类 {case.category}",
+            _choices(repo.categories) + "（registers/categories.yml）",
+            code="ref.category",
+        )
     if case.source.platform not in repo.platforms:
-        out.add(case, ["source", "platform"], f"未知的平台 {case.source.platform}",
-                _choices(repo.platforms) + "（registers/platforms.yml）", code="ref.platform")
+        out.add(
+            case,
+            ["source", "platform"],
+            f"未知的平台 {case.source.platform}",
+            _choices(repo.platforms) + "（registers/platforms.yml）",
+            code="ref.platform",
+        )
     sources = {s.get("id") for s in repo.sources_data.get("sources", [])}
     if case.source.feed and sources and case.source.feed not in sources:
-        out.add(case, ["source", "feed"], f"未知的订阅来源 {case.source.feed}",
-                _choices(sources) + "（sources.yml）", code="ref.feed")
+        out.add(
+            case,
+            ["source", "feed"],
+            f"未知的订阅来源 {case.source.feed}",
+            _choices(sources) + "（sources.yml）",
+            code="ref.feed",
+        )
     if case.discovered_by not in people:
-        out.add(case, ["discovered", "by"], f"未知的人员 {case.discovered_by}",
-                _choices(repo.people) + "（registers/people.yml）", code="ref.person")
+        out.add(
+            case,
+            ["discovered", "by"],
+            f"未知的人员 {case.discovered_by}",
+            _choices(repo.people) + "（registers/people.yml）",
+            code="ref.person",
+        )
     if case.lead_unit is not None and case.lead_unit not in repo.units:
-        out.add(case, ["units", "lead"], f"未知的单位 {case.lead_unit}",
-                _choices(repo.units) + "（registers/units.yml）", code="ref.unit")
+        out.add(
+            case,
+            ["units", "lead"],
+            f"未知的单位 {case.lead_unit}",
+            _choices(repo.units) + "（registers/units.yml）",
+            code="ref.unit",
+        )
     for i, unit in enumerate(case.co_units):
         if unit not in repo.units:
-            out.add(case, ["units", "co", i], f"未知的单位 {unit}",
-                    _choices(repo.units) + "（registers/units.yml）", code="ref.unit")
+            out.add(
+                case,
+                ["units", "co", i],
+                f"未知的单位 {unit}",
+                _choices(repo.units) + "（registers/units.yml）",
+                code="ref.unit",
+            )
     for event in case.events:
         base = ["events", event.index]
         if event.by not in people:
-            out.add(case, [*base, "by"], f"未知的人员 {event.by}",
-                    _choices(repo.people) + "（registers/people.yml）", code="ref.person")
+            out.add(
+                case,
+                [*base, "by"],
+                f"未知的人员 {event.by}",
+                _choices(repo.people) + "（registers/people.yml）",
+                code="ref.person",
+            )
         if event.type == "assigned":
             for j, unit in enumerate((event.to, *event.co)):
                 if unit is not None and unit not in repo.units:
                     part = [*base, "to"] if j == 0 else [*base, "co", j - 1]
-                    out.add(case, part, f"未知的单位 {unit}",
-                            _choices(repo.units) + "（registers/units.yml）", code="ref.unit")
+                    out.add(
+                        case,
+                        part,
+                        f"未知的单位 {unit}",
+                        _choices(repo.units) + "（registers/units.yml）",
+                        code="ref.unit",
+                    )
         if event.type == "escalated" and event.to not in people and event.to not in repo.units:
-            out.add(case, [*base, "to"], f"督办对象 {event.to} 既不是登记的人员也不是单位",
-                    "写 registers/people.yml 中的人员编号或 registers/units.yml 中的单位编号",
-                    code="ref.escalated-to")
+            out.add(
+                case,
+                [*base, "to"],
+                f"督办对象 {event.to} 既不是登记的人员也不是单位",
+                "写 registers/people.yml 中的人员编号或 registers/units.yml 中的单位编号",
+                code="ref.escalated-to",
+            )
     for i, other in enumerate(case.related):
         if other == case.id:
-            out.add(case, ["related", i], "相关案件不能是本案自身", "删除此项", code="ref.related-self")
+            out.add(
+                case, ["related", i], "相关案件不能是本案自身", "删除此项", code="ref.related-self"
+            )
         elif other not in case_ids:
-            out.add(case, ["related", i], f"相关案件 {other} 不存在",
-                    "检查编号，或先登记该案件", code="ref.related")
+            out.add(
+                case,
+                ["related", i],
+                f"相关案件 {other} 不存在",
+                "检查编号，或先登记该案件",
+                code="ref.related",
+            )
 
 
 def _check_timeline(out: _Out, case: Case) -> None:
     posted = case.source.posted_at
     if case.discovered_at < posted:
-        out.add(case, ["discovered", "at"], "发现时间早于发帖时间",
-                f"发帖时间是 {posted.isoformat()}，请核对", code="time.order")
+        out.add(
+            case,
+            ["discovered", "at"],
+            "发现时间早于发帖时间",
+            f"发帖时间是 {posted.isoformat()}，请核对",
+            code="time.order",
+        )
     previous: datetime | None = None
     for event in case.events:
         base = ["events", event.index]
         if event.at < posted:
-            out.add(case, [*base, "at"], "处置记录早于发帖时间",
-                    f"发帖时间是 {posted.isoformat()}，请核对这条记录的时间", code="time.before-post")
+            out.add(
+                case,
+                [*base, "at"],
+                "处置记录早于发帖时间",
+                f"发帖时间是 {posted.isoformat()}，请核对这条记录的时间",
+                code="time.before-post",
+            )
         if previous is not None and event.at < previous:
-            out.add(case, [*base, "at"], "处置记录的时间顺序颠倒：比上一条更早",
-                    "记录只能按时间先后追加；请核对时间或调整顺序", code="time.order")
+            out.add(
+                case,
+                [*base, "at"],
+                "处置记录的时间顺序颠倒：比上一条更早",
+                "记录只能按时间先后追加；请核对时间或调整顺序",
+                code="time.order",
+            )
         previous = event.at
         if event.type == "replied" and not event.resolves and event.promised_by is None:
-            out.add(case, base, "回复未办结时必须承诺办理时限",
-                    "种子文件要求「暂时不能办理的，必须在回复中说明理由并承诺办理时限」："
-                    "加 promised_by: 2026-11-25；若此回复已正式解答，加 resolves: true",
-                    code="event.promise-missing")
-        if event.type == "replied" and event.promised_by is not None and event.promised_by < event.at:
-            out.add(case, [*base, "promised_by"], "承诺办理时限早于回复时间",
-                    "承诺的日期应在回复之后", code="event.promise-past")
+            out.add(
+                case,
+                base,
+                "回复未办结时必须承诺办理时限",
+                "种子文件要求「暂时不能办理的，必须在回复中说明理由并承诺办理时限」："
+                "加 promised_by: 2026-11-25；若此回复已正式解答，加 resolves: true",
+                code="event.promise-missing",
+            )
+        if (
+            event.type == "replied"
+            and event.promised_by is not None
+            and event.promised_by < event.at
+        ):
+            out.add(
+                case,
+                [*base, "promised_by"],
+                "承诺办理时限早于回复时间",
+                "承诺的日期应在回复之后",
+                code="event.promise-past",
+            )
 
 
 def _closed(case: Case) -> bool:
@@ -148,15 +252,29 @@ def _check_closing(out: _Out, case: Case) -> None:
     if closed:
         for name in REPORT_REQUIRED:
             if case.report is None or not getattr(case.report, name):
-                out.add(case, ["report", name] if case.report else ["report"],
-                        f"结案前须填写处置情况报告单：{REPORT_NAMES[name]}（report.{name}）",
-                        "在 report 下补写该项后再结案", code="case.report-missing")
+                out.add(
+                    case,
+                    ["report", name] if case.report else ["report"],
+                    f"结案前须填写处置情况报告单：{REPORT_NAMES[name]}（report.{name}）",
+                    "在 report 下补写该项后再结案",
+                    code="case.report-missing",
+                )
     if case.archive is not None and not closed:
-        out.add(case, ["archive"], "未结案的案件不能归档", "先追加 closed 记录，或删除 archive",
-                code="case.archive-open")
+        out.add(
+            case,
+            ["archive"],
+            "未结案的案件不能归档",
+            "先追加 closed 记录，或删除 archive",
+            code="case.archive-open",
+        )
     if case.events and case.events[0].type != "registered":
-        out.add(case, ["events", 0, "type"], "第一条处置记录应为登记（registered）",
-                "在 events 开头补一条 type: registered", code="event.first")
+        out.add(
+            case,
+            ["events", 0, "type"],
+            "第一条处置记录应为登记（registered）",
+            "在 events 开头补一条 type: registered",
+            code="event.first",
+        )
 
 
 def _check_duplicates(repo: Repository) -> Iterator[Problem]:
@@ -165,10 +283,15 @@ def _check_duplicates(repo: Repository) -> Iterator[Problem]:
             for path in paths:
                 others = "、".join(p for p in paths if p != path)
                 where = loader.locate(repo.root / path, ["id"])
-                yield Problem(path, where[0] if where else None, where[1] if where else None, "id",
-                              f"编号 {case_id} 重复（也用于 {others}）",
-                              "给后登记的案件换一个未用过的编号（yuqing new 会自动分配）",
-                              code="case.id-duplicate")
+                yield Problem(
+                    path,
+                    where[0] if where else None,
+                    where[1] if where else None,
+                    "id",
+                    f"编号 {case_id} 重复（也用于 {others}）",
+                    "给后登记的案件换一个未用过的编号（yuqing new 会自动分配）",
+                    code="case.id-duplicate",
+                )
 
 
 def _check_registers(repo: Repository) -> Iterator[Problem]:
@@ -176,19 +299,37 @@ def _check_registers(repo: Repository) -> Iterator[Problem]:
     for unit in repo.units.values():
         for person in (unit.leader, *unit.officers):
             if person is not None and person not in repo.people:
-                yield Problem(units_path, None, None, f"units[{unit.id}]",
-                              f"单位 {unit.name} 引用了未登记的人员 {person}",
-                              "在 registers/people.yml 中登记此人", code="ref.person")
+                yield Problem(
+                    units_path,
+                    None,
+                    None,
+                    f"units[{unit.id}]",
+                    f"单位 {unit.name} 引用了未登记的人员 {person}",
+                    "在 registers/people.yml 中登记此人",
+                    code="ref.person",
+                )
     for person in repo.people.values():
         if person.unit is not None and person.unit not in repo.units:
-            yield Problem("registers/people.yml", None, None, f"people[{person.id}].unit",
-                          f"人员 {person.name} 所属单位 {person.unit} 未登记",
-                          "在 registers/units.yml 中登记该单位", code="ref.unit")
+            yield Problem(
+                "registers/people.yml",
+                None,
+                None,
+                f"people[{person.id}].unit",
+                f"人员 {person.name} 所属单位 {person.unit} 未登记",
+                "在 registers/units.yml 中登记该单位",
+                code="ref.unit",
+            )
     for hazard in repo.hazards:
         if hazard.unit not in repo.units:
-            yield Problem("registers/hazards.yml", None, None, f"hazards[{hazard.id}].unit",
-                          f"隐患 {hazard.id} 的科室 {hazard.unit} 未登记",
-                          _choices(repo.units), code="ref.unit")
+            yield Problem(
+                "registers/hazards.yml",
+                None,
+                None,
+                f"hazards[{hazard.id}].unit",
+                f"隐患 {hazard.id} 的科室 {hazard.unit} 未登记",
+                _choices(repo.units),
+                code="ref.unit",
+            )
 
 
 def cross_check(repo: Repository) -> list[Problem]:
@@ -209,9 +350,16 @@ def validate_repository(root: Path, paths: Iterable[Path] = ()) -> list[Problem]
     context of the whole repository: references and duplicate ids need all of it)."""
     root = root.resolve()
     wanted = [p.resolve() for p in paths]
-    repo = load_repository(root, extra_case_files=[p for p in wanted if p.suffix in {".yml", ".yaml"}
-                                                   and "registers" not in p.parts
-                                                   and p.name != "sources.yml"])
+    repo = load_repository(
+        root,
+        extra_case_files=[
+            p
+            for p in wanted
+            if p.suffix in {".yml", ".yaml"}
+            and "registers" not in p.parts
+            and p.name != "sources.yml"
+        ],
+    )
     problems = [*repo.problems, *cross_check(repo)]
     if wanted:
         shown = {_display(root, p) for p in wanted}

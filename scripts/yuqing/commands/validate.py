@@ -24,8 +24,14 @@ def _expand(paths: tuple[Path, ...]) -> list[Path]:
 @click.command(name="validate")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @repo_option
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text",
-              show_default=True, help="输出格式：text 给人看；json 给程序；github 在拉取请求的改动上标注。")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "github"]),
+    default="text",
+    show_default=True,
+    help="输出格式：text 给人看；json 给程序；github 在拉取请求的改动上标注。",
+)
 def command(paths: tuple[Path, ...], repo: Path, fmt: str) -> None:
     """检查案件文件与台账（默认检查整个仓库）。
 
@@ -45,7 +51,8 @@ def command(paths: tuple[Path, ...], repo: Path, fmt: str) -> None:
     else:
         if problems:
             click.echo(format_text(problems))
-        summary = (f"发现 {errors} 个错误、{warnings} 个警告。" if problems
-                   else "检查通过：没有发现问题。")
+        summary = (
+            f"发现 {errors} 个错误、{warnings} 个警告。" if problems else "检查通过：没有发现问题。"
+        )
         click.echo(summary, err=bool(problems))
     sys.exit(1 if has_errors(problems) else 0)
