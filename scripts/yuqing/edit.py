@@ -1,0 +1,485 @@
+"""``new`` and ``event``: create and update case files so nobody has to hand-edit YAML.
+
+Every edit is computed first (an ``Edit``: the bytes before and after), checked in the context of
+the whole repository by the same validator CI runs, and only then written atomically. An appended
+event changes nothing else in the file: the YAML is round-tripped with ruamel.yaml and the result
+must differ from the original by inserted lines only, otherwise the edit is refused.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import io
+import re
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from filelock import FileLock, Timeout
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.scalarstring import LiteralScalarString
+
+from yuqing import loader
+from yuqing.atomic import atomic_replace, atomic_write_new
+from yuqing.model import CASE_ID, EVENT_TYPES
+from yuqing.problems import Problem
+
+LOCK_FILE = ".yuqing.lock"
+LOCK_TIMEOUT = 30.0
+MODELINE = "# yaml-language-server: $schema=../../schemas/case.schema.json\n"
+
+# Which options each event type takes, in the order they are written; every type may carry `note`.
+EVENT_FIELDS: dict[str, tuple[str, ...]] = {
+    "registered": (),
+    "reported": ("to",),
+    "assessed": ("level", "reason"),
+    "assigned": ("to", "co"),
+    "verified": ("finding",),
+    "replied": ("channel", "url", "text", "promised_by", "resolves"),
+    "escalated": ("to", "reason"),
+    "resolved": ("summary",),
+    "closed": (),
+    "reopened": ("reason",),
+    "note": ("text",),
+}
+REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
+    "reported": ("to",),
+    "assessed": ("level",),
+    "assigned": ("to",),
+    "escalated": ("to",),
+    "note": ("text",),
+}
+
+_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+
+
+class _PlainTime(str):
+    """A date or time kept as the exact text of the file, and written back without quotes."""
+
+
+def _yaml(mapping: int = 2, sequence: int = 4, offset: int = 2) -> YAML:
+    yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True
+    yaml.width = 1 << 16  # never re-wrap a long line of Chinese text
+    yaml.indent(mapping=mapping, sequence=sequence, offset=offset)
+    # ruamel would turn times into datetime objects and may print them back differently; keep text.
+    yaml.constructor.add_constructor(_TIMESTAMP_TAG, lambda _c, node: _PlainTime(node.value))
+    yaml.representer.add_representer(
+        _PlainTime, lambda r, data: r.represent_scalar(_TIMESTAMP_TAG, str(data))
+    )
+    return yaml
+
+
+# --- results ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Edit:
+    """A computed change of one case file; ``before`` is None for a new file."""
+
+    path: Path  # absolute
+    display: str  # relative to the repository root, posix
+    before: bytes | None
+    after: bytes
+    warnings: tuple[Problem, ...] = ()
+
+    def diff(self) -> str:
+        old = (self.before or b"").decode("utf-8-sig").splitlines(keepends=True)
+        new = self.after.decode("utf-8-sig").splitlines(keepends=True)
+        source = f"a/{self.display}" if self.before is not None else "/dev/null"
+        return "".join(difflib.unified_diff(old, new, source, f"b/{self.display}"))
+
+    def write(self) -> None:
+        if self.before is None:
+            atomic_write_new(self.path, self.after)
+        else:
+            atomic_replace(self.path, self.after)
+
+
+def _problem(display: str, field: str, message: str, hint: str | None = None,
+             code: str = "edit.refused") -> Problem:
+    return Problem(display, None, None, field, message, hint, code=code)
+
+
+# --- locking and ids -------------------------------------------------------------------------
+
+
+@contextmanager
+def repository_lock(root: Path, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
+    """Serialise writers of one repository (``new``, ``event``, ``ingest``) across processes."""
+    lock = FileLock(str(root / LOCK_FILE), timeout=timeout)
+    with lock:
+        yield
+
+
+def next_case_id(root: Path, year: int) -> str:
+    """The next free ``YQ-<year>-<serial>`` after the highest serial in use.
+
+    Only file names are read (``cases/*/YQ-<year>-*.yml``), so it stays fast for a large archive.
+    Call it while holding ``repository_lock`` and create the file with ``atomic_write_new``.
+    """
+    pattern = re.compile(rf"^YQ-{year:04d}-(\d{{4,}})\.yml$")
+    highest = 0
+    cases = root / "cases"
+    if cases.is_dir():
+        for directory in (cases / f"{year:04d}", *(p for p in cases.iterdir() if p.is_dir())):
+            if not directory.is_dir():
+                continue
+            for entry in directory.iterdir():
+                m = pattern.match(entry.name)
+                if m:
+                    highest = max(highest, int(m.group(1)))
+    return f"YQ-{year:04d}-{highest + 1:04d}"
+
+
+def case_path(root: Path, case_id: str) -> Path:
+    m = CASE_ID.match(case_id)
+    if m is None:
+        raise ValueError(case_id)
+    return root / "cases" / m["year"] / f"{case_id}.yml"
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds")
+
+
+# --- validation in the context of the repository ---------------------------------------------
+
+
+def check_in_repository(root: Path, display: str, data: bytes) -> list[Problem]:
+    """Problems of ``data`` if it were the file ``display``, judged by the repository validator.
+
+    The candidate is written to a temporary file outside the repository and loaded as an extra
+    case next to the real ones, so references, ids and the timeline are checked exactly as CI will.
+    """
+    from yuqing.validate import validate_repository
+
+    name = Path(display).name
+    with tempfile.TemporaryDirectory(prefix="yuqing-edit-") as tmp:
+        candidate = Path(tmp).resolve() / name
+        candidate.write_bytes(data)
+        found = validate_repository(root, [candidate])
+        shown = candidate.as_posix()
+    problems = []
+    for p in found:
+        if p.path != shown:
+            continue
+        # The file being replaced is still on disk with the same id: not a real duplicate.
+        if p.code == "case.id-duplicate" and display in p.message:
+            continue
+        problems.append(dataclasses.replace(p, path=display))
+    return problems
+
+
+def _split(problems: list[Problem]) -> tuple[list[Problem], tuple[Problem, ...]]:
+    errors = [p for p in problems if p.severity == "error"]
+    return errors, tuple(p for p in problems if p.severity != "error")
+
+
+# --- new -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewCase:
+    title: str
+    platform: str
+    posted_at: datetime
+    by: str
+    now: datetime
+    category: str
+    url: str | None = None
+    author: str | None = None
+    excerpt: str | None = None
+    unit: str | None = None
+    level: str = "general"
+    sentiment: str = "negative"
+    quick: bool = False
+
+
+def _text(value: str) -> str | LiteralScalarString:
+    """Several lines are written as a literal block (``|``), the way a person would type them."""
+    return LiteralScalarString(value) if "\n" in value else value
+
+
+def _flow(items: Mapping[str, Any]) -> CommentedMap:
+    node = CommentedMap(items)
+    node.fa.set_flow_style()
+    return node
+
+
+def render_new_case(case_id: str, spec: NewCase) -> bytes:
+    data = CommentedMap()
+    data["id"] = case_id
+    data["title"] = spec.title
+    data["level"] = spec.level
+    data["category"] = spec.category
+    data["sentiment"] = spec.sentiment
+    data["quick"] = spec.quick
+    source = CommentedMap()
+    source["platform"] = spec.platform
+    if spec.url:
+        source["url"] = spec.url
+    if spec.author:
+        source["author"] = spec.author
+    source["posted_at"] = _PlainTime(_iso(spec.posted_at))
+    if spec.excerpt:
+        source["excerpt"] = _text(spec.excerpt)
+    data["source"] = source
+    data["discovered"] = _flow({"at": _PlainTime(_iso(spec.now)), "by": spec.by})
+    if spec.unit:
+        data["units"] = _flow({"lead": spec.unit})
+    events = CommentedSeq()
+    events.append(_flow({"at": _PlainTime(_iso(spec.now)), "type": "registered", "by": spec.by}))
+    data["events"] = events
+    out = io.StringIO()
+    _yaml().dump(data, out)
+    return (MODELINE + out.getvalue()).encode("utf-8")
+
+
+def plan_new_case(root: Path, spec: NewCase) -> Edit | list[Problem]:
+    """The new case file with the next free id, or the problems that forbid it. Hold the lock."""
+    year = spec.now.year
+    case_id = next_case_id(root, year)
+    path = case_path(root, case_id)
+    display = path.relative_to(root).as_posix()
+    data = render_new_case(case_id, spec)
+    errors, warnings = _split(check_in_repository(root, display, data))
+    if errors:
+        return errors
+    return Edit(path, display, None, data, warnings)
+
+
+def create_case(root: Path, spec: NewCase, attempts: int = 5) -> Edit | list[Problem]:
+    """Allocate an id, validate and write a new case file; never overwrites an existing file."""
+    root = root.resolve()
+    try:
+        with repository_lock(root):
+            for _ in range(attempts):
+                edit = plan_new_case(root, spec)
+                if isinstance(edit, list):
+                    return edit
+                try:
+                    edit.write()
+                except FileExistsError:
+                    continue  # another writer that does not take the lock got there first
+                return edit
+    except Timeout:
+        return [_lock_problem(root)]
+    return [_problem("cases", "", "无法分配新的案件编号：编号被其他程序连续占用", "稍后重试")]
+
+
+def _lock_problem(root: Path) -> Problem:
+    return _problem(LOCK_FILE, "", "仓库正被另一个 yuqing 命令修改（等待超时）",
+                    f"等它结束后重试；若确认没有其他命令在运行，可删除 {root / LOCK_FILE}",
+                    code="edit.locked")
+
+
+# --- event -----------------------------------------------------------------------------------
+
+
+def build_event(event_type: str, at: datetime, by: str, fields: Mapping[str, Any]) -> dict[str, Any]:
+    """The new event as plain data (field order as written), or ValueError with a Chinese reason."""
+    if event_type not in EVENT_TYPES:
+        raise ValueError(f"未知的记录类型 {event_type}，可用：{'、'.join(EVENT_TYPES)}")
+    allowed = EVENT_FIELDS[event_type]
+    given = {k: v for k, v in fields.items() if v not in (None, False, (), [], "")}
+    extra = [k for k in given if k not in allowed and k != "note"]
+    if extra:
+        names = "、".join("--" + k.replace("_", "-") for k in extra)
+        usable = "、".join("--" + k.replace("_", "-") for k in (*allowed, "note"))
+        raise ValueError(f"{event_type}（{EVENT_TYPES[event_type]}）记录不使用 {names}；可用：{usable}")
+    missing = [k for k in REQUIRED_FIELDS.get(event_type, ()) if k not in given]
+    if missing:
+        names = "、".join("--" + k.replace("_", "-") for k in missing)
+        raise ValueError(f"{event_type}（{EVENT_TYPES[event_type]}）记录必须给出 {names}")
+    event: dict[str, Any] = {"at": _iso(at), "type": event_type, "by": by}
+    for key in (*allowed, "note"):
+        if key in given:
+            event[key] = list(given[key]) if key == "co" else given[key]
+    return event
+
+
+def _node(event: dict[str, Any], flow: bool) -> CommentedMap:
+    node = CommentedMap()
+    for key, value in event.items():
+        if key in {"at", "promised_by"}:
+            node[key] = _PlainTime(value)
+        elif key == "co":
+            seq = CommentedSeq(value)
+            seq.fa.set_flow_style()
+            node[key] = seq
+        elif isinstance(value, str) and not flow:
+            node[key] = _text(value)
+        else:
+            node[key] = value
+    if flow:
+        node.fa.set_flow_style()
+    return node
+
+
+def _indentation(data: CommentedMap) -> tuple[int, int, int]:
+    """(mapping, sequence, offset) as the file already uses them, so a dump changes no old line."""
+    mapping, sequence, offset = 2, 4, 2
+    for value in data.values():
+        if isinstance(value, CommentedMap) and value and not value.fa.flow_style():
+            mapping = value.lc.col
+            break
+    seqs = [data.get("events"), *data.values()]
+    for value in seqs:
+        if isinstance(value, CommentedSeq) and value and not value.fa.flow_style():
+            offset = value.lc.col
+            sequence = value.lc.item(0)[1]
+            break
+    return max(mapping, 1), max(sequence, 2), max(offset, 0)
+
+
+def _only_inserted(old: list[str], new: list[str]) -> tuple[int, int, int] | None:
+    """(old position, new start, new end) of the one inserted block, or None if anything else changed."""
+    ops = [op for op in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes()
+           if op[0] != "equal"]
+    if len(ops) != 1 or ops[0][0] != "insert":
+        return None
+    _, i1, _, j1, j2 = ops[0]
+    return i1, j1, j2
+
+
+def _hoist(old: list[str], new: list[str], at: int, start: int, end: int, dash: int) -> list[str]:
+    """Move the appended event above blank lines and outer comments that end the events list.
+
+    ruamel attaches a comment such as ``# 处置情况报告单`` above the next key to the last event, and
+    would print the new event after it; the new event belongs to the list, not below that comment.
+    """
+    block = new[start:end]
+    position = at
+    while position > 0:
+        line = old[position - 1]
+        stripped = line.strip()
+        indent = len(line) - len(line.lstrip(" "))
+        if stripped == "" or (stripped.startswith("#") and indent < dash):
+            position -= 1
+        else:
+            break
+    return old[:position] + block + old[position:]
+
+
+def append_event_bytes(raw: bytes, display: str, event: dict[str, Any]) -> bytes | Problem:
+    """``raw`` with ``event`` appended to ``events``; every other byte stays as it was."""
+    bom = raw.startswith(b"\xef\xbb\xbf")
+    text = raw.decode("utf-8-sig")
+    crlf = "\r\n" in text
+    if crlf:
+        text = text.replace("\r\n", "\n")
+    if not text.endswith("\n"):
+        text += "\n"
+    first = _yaml()
+    data = first.load(text)
+    if not isinstance(data, CommentedMap):
+        return _problem(display, "", "案件文件的顶层应是字段表（id: …、title: …）",
+                        "先用 yuqing validate 找出并改正文件的问题")
+    events = data.get("events")
+    if events is None:
+        events = CommentedSeq()
+        data["events"] = events
+    elif not isinstance(events, CommentedSeq):
+        return _problem(display, "events", "events 应是处置记录的列表", "先改正文件再追加记录")
+    mapping, sequence, offset = _indentation(data)
+    previous = events[-1] if events else None
+    flow = (previous is None or (isinstance(previous, CommentedMap) and previous.fa.flow_style())) \
+        and not any(isinstance(v, str) and "\n" in v for v in event.values())
+    events.append(_node(event, flow))
+    out = io.StringIO()
+    _yaml(mapping, sequence, offset).dump(data, out)
+    old = text.splitlines(keepends=True)
+    new = out.getvalue().splitlines(keepends=True)
+    inserted = _only_inserted(old, new)
+    if inserted is None:
+        changed = next((i for i, (a, b) in enumerate(zip(old, new, strict=False)) if a != b),
+                       min(len(old), len(new)))
+        return Problem(display, changed + 1, None, "",
+                       "无法在不改动其他内容的情况下自动追加记录（文件的排版方式不受支持）",
+                       "请在网页上直接编辑此文件，在 events 末尾照上一条的格式添加一条记录",
+                       code="edit.layout")
+    result = "".join(_hoist(old, new, *inserted, dash=offset if events.lc.col is None else events.lc.col))
+    if crlf:
+        result = result.replace("\n", "\r\n")
+    encoded = result.encode("utf-8")
+    return b"\xef\xbb\xbf" + encoded if bom else encoded
+
+
+def _same_except_event(before: bytes, after: bytes, display: str, event: dict[str, Any]) -> bool:
+    """Read both versions with the strict loader: only the appended event may differ."""
+    old, new = loader.loads(before, display), loader.loads(after, display)
+    if isinstance(old, Problem) or isinstance(new, Problem):
+        return False
+    old_data, new_data = dict(old.data), dict(new.data)
+    old_events = old_data.pop("events", None) or []
+    new_events = new_data.pop("events", None) or []
+    return old_data == new_data and new_events == [*old_events, event]
+
+
+def find_case_file(root: Path, case_id: str) -> Path | None:
+    """``cases/<year>/<id>.yml``, or a file of that name misplaced under another year."""
+    path = case_path(root, case_id)
+    if path.is_file():
+        return path
+    found = sorted((root / "cases").glob(f"*/{case_id}.yml"))
+    return found[0] if found else None
+
+
+def event_count(root: Path, case_id: str) -> int | None:
+    """How many events the case has now: the index the next appended event will get."""
+    path = find_case_file(root.resolve(), case_id) if CASE_ID.match(case_id) else None
+    if path is None:
+        return None
+    parsed = loader.loads(path.read_bytes(), case_id)
+    if isinstance(parsed, Problem) or not isinstance(parsed.data, dict):
+        return None
+    events = parsed.data.get("events")
+    return len(events) if isinstance(events, list) else 0
+
+
+def plan_event(root: Path, case_id: str, event: dict[str, Any]) -> Edit | list[Problem]:
+    """The case file with ``event`` appended, checked by the validator; nothing is written."""
+    root = root.resolve()
+    if CASE_ID.match(case_id) is None:
+        return [_problem(case_id, "", f"{case_id} 不是案件编号", "案件编号形如 YQ-2026-0007",
+                         code="edit.case-id")]
+    path = find_case_file(root, case_id)
+    if path is None:
+        return [_problem(f"cases/{case_id}.yml", "", f"找不到案件 {case_id}",
+                         "检查编号；案件文件在 cases/<年份>/ 下", code="edit.case-missing")]
+    display = path.relative_to(root).as_posix()
+    before = path.read_bytes()
+    parsed = loader.loads(before, display)
+    if isinstance(parsed, Problem):
+        return [parsed]
+    after = append_event_bytes(before, display, event)
+    if isinstance(after, Problem):
+        return [after]
+    if not _same_except_event(before, after, display, event):
+        return [_problem(display, "events", "自动追加的结果与预期不符，已放弃写入",
+                         "请在网页上直接编辑此文件，并把此情况告诉维护人员", code="edit.layout")]
+    errors, warnings = _split(check_in_repository(root, display, after))
+    if errors:
+        return errors
+    return Edit(path, display, before, after, warnings)
+
+
+def append_event(root: Path, case_id: str, event: dict[str, Any], *,
+                 dry_run: bool = False) -> Edit | list[Problem]:
+    """Append ``event`` to a case under the repository lock; with ``dry_run`` only compute it."""
+    root = root.resolve()
+    try:
+        with repository_lock(root):
+            edit = plan_event(root, case_id, event)
+            if isinstance(edit, Edit) and not dry_run:
+                edit.write()
+            return edit
+    except Timeout:
+        return [_lock_problem(root)]
