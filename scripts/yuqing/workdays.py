@@ -8,6 +8,7 @@ Each year becomes one precomputed table of working days, so deadline arithmetic 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
@@ -31,15 +32,24 @@ class UnknownYear(Exception):
         self.year = year
 
 
-def _package_years() -> tuple[Any, range]:
+@functools.cache
+def _package_data() -> tuple[frozenset[date], frozenset[date], range]:
+    """The package's holidays, make-up working days and the years they cover."""
     try:
-        import chinese_calendar
         from chinese_calendar import constants
     except ImportError:  # pragma: no cover - a declared dependency; degrade to register-only
-        return None, range(0)
-    first = min(constants.holidays).year
-    last = max(max(constants.holidays), max(constants.workdays)).year
-    return chinese_calendar, range(first, last + 1)
+        return frozenset(), frozenset(), range(0)
+    holidays, workdays = frozenset(constants.holidays), frozenset(constants.workdays)
+    last = max(max(holidays), max(workdays)).year
+    return holidays, workdays, range(min(holidays).year, last + 1)
+
+
+@functools.cache
+def _package_year(year: int) -> frozenset[date]:
+    holidays, workdays, _ = _package_data()
+    return frozenset(
+        d for d in _year_days(year) if d in workdays or (d.weekday() < 5 and d not in holidays)
+    )
 
 
 def _year_days(year: int) -> list[date]:
@@ -60,18 +70,21 @@ class Calendar:
     23:59:59 local time there."""
 
     tz: tzinfo = DEFAULT_TZ
-    years: dict[int, frozenset[date]] = field(default_factory=dict)  # year → its working days
+    # year → its working days; the package's years are filled in on first use
+    years: dict[int, frozenset[date]] = field(default_factory=dict)
     sources: dict[int, YearSource] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     _add_cache: dict[tuple[date, int], date] = field(default_factory=dict, repr=False)
 
     def knows(self, year: int) -> bool:
-        return year in self.years
+        return year in self.years or year in _package_data()[2]
 
     def is_workday(self, day: date) -> bool:
         workdays = self.years.get(day.year)
         if workdays is None:
-            raise UnknownYear(day.year)
+            if day.year not in _package_data()[2]:
+                raise UnknownYear(day.year)
+            workdays = self.years[day.year] = _package_year(day.year)  # built on first use
         return day in workdays
 
     def add_working_days(self, day: date, count: int) -> date:
@@ -147,9 +160,7 @@ def build_calendar(holidays_data: Mapping[str, Any] | None, tz: tzinfo = DEFAULT
     """The package's years, then the register's years (the register wins for a year both know,
     so an office can correct a published change without waiting for a package release)."""
     calendar = Calendar(tz=tz)
-    package, known = _package_years()
-    for year in known:
-        calendar.years[year] = frozenset(d for d in _year_days(year) if package.is_workday(d))
+    for year in _package_data()[2]:
         calendar.sources[year] = YearSource(year, "chinesecalendar")
     for index, entry in enumerate((holidays_data or {}).get("years") or ()):
         parsed = _register_year(entry, index, calendar.problems)
