@@ -111,8 +111,8 @@ def test_new_case_ids_follow_the_highest_serial_of_the_discovery_year(repo, ids)
     assert next_case_id(repo, 2027) == "YQ-2027-0001"
 
 
-def test_new_case_takes_the_year_of_discovery(repo, ids):
-    path = new_case(repo, ids, now="2027-01-02T09:00:00+08:00")
+def test_new_case_takes_the_year_of_discovery_in_beijing_time(repo, ids):
+    path = new_case(repo, ids, now="2026-12-31T17:00:00Z")  # 2027-01-01 01:00 in Beijing
     assert path.name == "YQ-2027-0001.yml"
     assert path.parent.name == "2027"
 
@@ -290,6 +290,7 @@ def test_other_layouts_are_preserved(repo, ids, layout):
     assert len(added) == 4
     assert added[0].lstrip(" -") == f"at: {NOW}"
     assert (after.count(b"\r\n") == after.count(b"\n")) if crlf else b"\r\n" not in after
+    assert after.decode().index("已电话联系") < after.decode().index("# 处置情况报告单")
     assert errors_of(repo, path) == []
 
 
@@ -409,3 +410,29 @@ def test_atomic_write_new_never_overwrites(tmp_path):
     assert path.read_bytes() == b"third\n"
     assert os.listdir(path.parent) == ["YQ-2026-0001.yml"]  # no temporary files left behind
     assert path.stat().st_mode & 0o777 != 0o600  # readable like any other file, not mkstemp's mode
+
+
+# --- pre-commit ------------------------------------------------------------------------------
+
+
+def test_pre_commit_hooks_select_case_and_register_files():
+    import re
+
+    import yaml
+
+    config = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
+    hooks = {h["id"]: h for repo in config["repos"] for h in repo["hooks"]}
+    assert hooks["ruff-check"]
+    cases, registers = hooks["yuqing-validate-cases"], hooks["yuqing-validate-registers"]
+    assert cases["entry"] == registers["entry"] == "yuqing validate"
+    assert registers["pass_filenames"] is False
+
+    def selected(path: str) -> list[str]:
+        return [h["id"] for h in (cases, registers) if re.search(h["files"], path)]
+
+    assert selected("cases/2026/YQ-2026-0001.yml") == ["yuqing-validate-cases"]
+    assert selected("registers/units.yml") == ["yuqing-validate-registers"]
+    assert selected("registers/policies/seeds.yml") == ["yuqing-validate-registers"]
+    assert selected("sources.yml") == ["yuqing-validate-registers"]
+    assert selected("schemas/case.schema.json") == []
+    assert selected("docs/sources.yml") == []

@@ -27,7 +27,7 @@ from ruamel.yaml.scalarstring import LiteralScalarString
 
 from yuqing import loader
 from yuqing.atomic import atomic_replace, atomic_write_new
-from yuqing.model import CASE_ID, EVENT_TYPES
+from yuqing.model import CASE_ID, DEFAULT_TZ, EVENT_TYPES
 from yuqing.problems import Problem
 
 LOCK_FILE = ".yuqing.lock"
@@ -244,7 +244,7 @@ def render_new_case(case_id: str, spec: NewCase) -> bytes:
 
 def plan_new_case(root: Path, spec: NewCase) -> Edit | list[Problem]:
     """The new case file with the next free id, or the problems that forbid it. Hold the lock."""
-    year = spec.now.year
+    year = spec.now.astimezone(DEFAULT_TZ).year  # the office's calendar year, not UTC's
     case_id = next_case_id(root, year)
     path = case_path(root, case_id)
     display = path.relative_to(root).as_posix()
@@ -350,10 +350,11 @@ def _only_inserted(old: list[str], new: list[str]) -> tuple[int, int, int] | Non
 
 
 def _hoist(old: list[str], new: list[str], at: int, start: int, end: int, dash: int) -> list[str]:
-    """Move the appended event above blank lines and outer comments that end the events list.
+    """Move the appended event above the blank lines and comments that end the events list.
 
     ruamel attaches a comment such as ``# 处置情况报告单`` above the next key to the last event, and
-    would print the new event after it; the new event belongs to the list, not below that comment.
+    would print the new event after it. A comment at the list's level (or outside it) describes
+    what follows, so the new event goes above it; deeper comments stay with the previous event.
     """
     block = new[start:end]
     position = at
@@ -361,7 +362,7 @@ def _hoist(old: list[str], new: list[str], at: int, start: int, end: int, dash: 
         line = old[position - 1]
         stripped = line.strip()
         indent = len(line) - len(line.lstrip(" "))
-        if stripped == "" or (stripped.startswith("#") and indent < dash):
+        if stripped == "" or (stripped.startswith("#") and indent <= dash):
             position -= 1
         else:
             break
