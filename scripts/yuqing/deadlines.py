@@ -8,16 +8,25 @@ A case that is resolved or closed stops every clock still running at that moment
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time
+from pathlib import Path
 from typing import Any
 
+from yuqing import loader
 from yuqing.escalation import escalation_step
 from yuqing.model import Case, Event, Hazard, Unit
-from yuqing.policy import START_FIELDS, Policy, Rule, load_policy
+from yuqing.policy import START_FIELDS, Policy, Rule, load_policy, promise_problems
 from yuqing.problems import Problem
-from yuqing.workdays import Calendar, UnknownYear, build_calendar, unknown_year_problem
+from yuqing.workdays import (
+    Calendar,
+    UnknownYear,
+    build_calendar,
+    calendar_warnings,
+    unknown_year_problem,
+)
 
 STATES = {
     "overdue": "已超期",
@@ -97,6 +106,8 @@ class _Evaluator:
         self.now, self.meeting, self.tz = now, meeting, calendar.tz
         self.deadlines: list[Deadline] = []
         self.problems: list[Problem] = []
+        # Until a case is assigned, hand-over and the first reply are the office's (领导小组办公室).
+        self.office_unit = next((u.id for u in units.values() if u.kind == "office"), None)
 
     def _finish(self, subject: str, kind: str, rule_id: str, name: str, basis: str,
                 start: datetime, due: datetime, met_at: datetime | None, warn: int,
@@ -118,7 +129,7 @@ class _Evaluator:
     def case(self, case: Case) -> None:
         now = self.now
         events = [e for e in case.events if e.at <= now]
-        unit = case.lead_unit
+        unit = case.lead_unit or self.office_unit
         for event in events:
             if event.type == "assigned" and event.to:
                 unit = event.to
@@ -224,3 +235,26 @@ def evaluate(repository: Any, now: datetime) -> Evaluation:
         repository.cases, repository.hazards, policy, calendar, repository.units, now,
         extra.get("weekly_meeting"),
     )
+
+
+_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def _parts(field_text: str) -> list[str | int]:
+    return [int(index) if index else name for name, index in _PART.findall(field_text)]
+
+
+def validation_problems(repository: Any, now: datetime) -> list[Problem]:
+    """What ``yuqing validate`` needs from this stage: the policy's own problems, the holidays
+    register's, the November warning about next year, and promises longer than the policy allows
+    (with file lines)."""
+    policy, calendar, problems = repository_policy(repository)
+    problems += calendar_warnings(calendar, now)
+    if policy is None:
+        return problems
+    root = Path(repository.root)
+    for case in repository.cases:
+        for problem in promise_problems(case, policy, calendar):
+            where = loader.locate(root / case.path, _parts(problem.field))
+            problems.append(replace(problem, line=where[0], column=where[1]) if where else problem)
+    return problems
