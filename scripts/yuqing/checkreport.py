@@ -17,7 +17,7 @@ from typing import Any
 
 from yuqing.deadlines import STATE_RANK, STATES, Deadline, Evaluation
 from yuqing.escalation import NOTIFY_NAMES
-from yuqing.model import DEFAULT_TZ, LEVEL_NAMES, Case
+from yuqing.model import DEFAULT_TZ, LEVEL_NAMES, LEVELS, Case
 from yuqing.problems import Problem, format_github
 from yuqing.stats import FIGURE_NAMES
 from yuqing.status import case_status
@@ -149,7 +149,8 @@ def _figures_table(summary: Mapping[str, Any], names: Names) -> list[str]:
         "|---|---:|---:|---:|---:|---:|",
         row("全部", summary["figures"]),
     ]
-    lines += [row(f"{LEVEL_NAMES.get(k, k)}舆情", v) for k, v in summary["by_level"].items()]
+    by_level = summary["by_level"]
+    lines += [row(f"{LEVEL_NAMES[k]}舆情", by_level[k]) for k in LEVELS if k in by_level]
     lines += [row(names.unit(k), v) for k, v in summary["by_unit"].items()]
     return lines
 

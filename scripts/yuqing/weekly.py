@@ -13,7 +13,7 @@ from typing import Any
 
 from yuqing.checkreport import STATE_MARKS, Names, md_text
 from yuqing.deadlines import STATE_RANK, STATES, Evaluation
-from yuqing.model import LEVEL_NAMES, Case
+from yuqing.model import LEVEL_NAMES, LEVELS, Case
 from yuqing.stats import case_facts, figures, in_period, summarize
 from yuqing.status import STATUSES
 
@@ -130,7 +130,8 @@ def render_markdown(report: dict[str, Any], categories: dict[str, str] | None = 
     ]
     if report["new_cases"]:
         out.append("按级别：" + "，".join(
-            f"{LEVEL_NAMES.get(k, k)} {v} 件" for k, v in sorted(report["by_level"].items())))
+            f"{LEVEL_NAMES[k]} {report['by_level'][k]} 件" for k in LEVELS
+            if k in report["by_level"]))
         out.append("")
         out.append("按类别：" + "，".join(
             f"{md_text(categories.get(k, k))} {v} 件"
