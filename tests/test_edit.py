@@ -327,6 +327,23 @@ def test_reply_without_promise_is_refused(repo, ids):
     assert [(e.type, e.resolves) for e in case.events][-2:] == [("replied", False), ("replied", True)]
 
 
+def test_promise_longer_than_five_working_days_is_refused(repo, ids):
+    path = write_case(repo, ids)
+    before = path.read_bytes()
+    # Replied on Friday 2026-11-20: five working days end on Friday 2026-11-27.
+    code, _, err = event(repo, "YQ-2026-0001", "replied", "--by", ids["person"],
+                         "--channel", "人民网领导留言板", "--text", "正在协调", "--promised-by",
+                         "2026-11-30")
+    assert code == 1
+    assert err.startswith("--promised-by: ")
+    assert "2026-11-27" in err
+    assert path.read_bytes() == before
+    code, _, err = event(repo, "YQ-2026-0001", "replied", "--by", ids["person"],
+                         "--channel", "人民网领导留言板", "--text", "正在协调", "--promised-by",
+                         "2026-11-27")
+    assert code == 0, err
+
+
 def test_event_out_of_time_order_is_refused(repo, ids):
     path = write_case(repo, ids)
     before = path.read_bytes()

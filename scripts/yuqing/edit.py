@@ -445,6 +445,47 @@ def event_count(root: Path, case_id: str) -> int | None:
     return len(events) if isinstance(events, list) else 0
 
 
+def _read_register(root: Path, relative_path: str) -> Any:
+    parsed = loader.load(root / relative_path, relative_path)
+    return None if isinstance(parsed, Problem) else parsed.data
+
+
+def promise_problems_of_event(root: Path, display: str, data: bytes, index: int) -> list[Problem]:
+    """The appended reply's promise against the office's policy (seed 000: ≤ 5 working days).
+
+    Only the new event is judged, so an old over-long promise does not block today's note. When
+    the policy itself is unusable the validator already says so; nothing is added here.
+    """
+    from yuqing.model import build_case
+    from yuqing.policy import load_policy, promise_problems
+    from yuqing.workdays import build_calendar
+
+    parsed = loader.loads(data, display)
+    office = _read_register(root, "registers/office.yml")
+    if isinstance(parsed, Problem) or not isinstance(office, dict):
+        return []
+    policy_path = f"registers/policies/{office.get('policy', 'seeds')}.yml"
+    policy_data = _read_register(root, policy_path)
+    if not isinstance(policy_data, dict):
+        return []
+    policy = load_policy(policy_data, policy_path)
+    if isinstance(policy, list):
+        return []
+    calendar = build_calendar(_read_register(root, "registers/holidays.yml"), policy.tz)
+    try:
+        case = build_case(display, parsed.data, policy.tz)
+    except (KeyError, TypeError, ValueError):  # the validator reports malformed cases
+        return []
+    prefix = f"events[{index}]"
+    found = []
+    for p in promise_problems(case, policy, calendar):
+        if p.field == prefix or p.field.startswith(prefix + "."):
+            where = loader.locates(data, ["events", index, "promised_by"])
+            found.append(dataclasses.replace(p, path=display, line=where[0] if where else None,
+                                             column=where[1] if where else None))
+    return found
+
+
 def plan_event(root: Path, case_id: str, event: dict[str, Any]) -> Edit | list[Problem]:
     """The case file with ``event`` appended, checked by the validator; nothing is written."""
     root = root.resolve()
@@ -466,7 +507,13 @@ def plan_event(root: Path, case_id: str, event: dict[str, Any]) -> Edit | list[P
     if not _same_except_event(before, after, display, event):
         return [_problem(display, "events", "自动追加的结果与预期不符，已放弃写入",
                          "请在网页上直接编辑此文件，并把此情况告诉维护人员", code="edit.layout")]
-    errors, warnings = _split(check_in_repository(root, display, after))
+    problems = check_in_repository(root, display, after)
+    if event["type"] == "replied" and "promised_by" in event:
+        index = len(parsed.data.get("events") or []) if isinstance(parsed.data, dict) else 0
+        seen = {(p.field, p.message) for p in problems}
+        problems += [p for p in promise_problems_of_event(root, display, after, index)
+                     if (p.field, p.message) not in seen]
+    errors, warnings = _split(problems)
     if errors:
         return errors
     return Edit(path, display, before, after, warnings)
