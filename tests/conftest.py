@@ -24,10 +24,9 @@ def nested_yaml(depth: int, style: str = "flow") -> bytes:
 
 
 def large_yaml(size: int) -> bytes:
-    """A valid case-like mapping of at least ``size`` bytes."""
-    line = "note-{:07d}: 温泉路垃圾清运不及时，居民反映异味严重，请相关部门尽快处理。\n"
-    chunk = len(line.format(0).encode())
-    return "".join(line.format(n) for n in range(size // chunk + 1)).encode()
+    """A valid YAML list of at most ``size`` bytes and less than 100 bytes short of it."""
+    item = "- 温泉路垃圾清运不及时，居民反映异味严重，请相关部门尽快处理。\n".encode()
+    return b"notes:\n" + item * ((size - 7) // len(item))
 
 
 @pytest.fixture

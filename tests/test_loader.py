@@ -237,8 +237,7 @@ def test_size_cap(write_yaml):
     problem = problem_of(load(path, "big.yml"))
     assert (problem.code, problem.line) == ("yaml.too-large", None)
     assert problem_of(loads(path.read_bytes(), "big.yml")).code == "yaml.too-large"
-    assert isinstance(loads(large_yaml(MAX_BYTES - 200)[: MAX_BYTES - 200].rsplit(b"\n", 1)[0],
-                            "ok.yml"), Document)
+    assert isinstance(loads(large_yaml(MAX_BYTES), "ok.yml"), Document)
 
 
 @pytest.mark.parametrize("style", ["flow", "flow-map", "dash", "block"])
@@ -326,26 +325,33 @@ def test_locate_is_quiet_about_bad_files(tmp_path):
 
 # --- robustness ---------------------------------------------------------------------------------
 
-ALPHABET = (b" \n\n\t-:,[]{}'\"&*!|>#%@`?~\\.0123456789abcyNOe" + "温泉路".encode()
-            + b"\xff\xce\x00\r")
+TOKENS = [
+    b" ", b"  ", b"\n", b"\n  ", b"- ", b": ", b":", b",", b"[", b"]", b"{", b"}", b"'", b'"', b"&a ",
+    b"*a", b"!", b"!!str ", b"|", b">", b"#", b"%", b"@", b"`", b"? ", b"~", b"\\", b"---\n",
+    b"...\n", b"0", b"12", b"1.5", b"0123", b"yes", b"null", b"a", b"id", b"at", "温泉".encode(),
+    b"\t", b"\r\n", b"\xef\xbb\xbf", b"\nid: 1\n", b"{id: 1, id: 2}",
+]
+RARE = [b"\xff", b"\xce", b"\x00", b"\x07", "，".encode()[:2]]
 
 
 def fuzz_inputs(count: int) -> list[bytes]:
+    """Token soup and mutations of a real case file; a few carry bytes that are not UTF-8."""
     rng = random.Random(20261127)
     seed = CASE.encode()
+
+    def token() -> bytes:
+        return rng.choice(RARE) if rng.random() < 0.005 else rng.choice(TOKENS)
+
     inputs = []
     for _ in range(count):
-        inputs.append(bytes(rng.choice(ALPHABET) for _ in range(rng.randrange(1, 80))))
+        inputs.append(b"".join(token() for _ in range(rng.randrange(1, 40))))
         mutated = bytearray(seed)
-        for _ in range(rng.randrange(1, 6)):
+        for _ in range(rng.randrange(1, 5)):
             at = rng.randrange(len(mutated))
-            action = rng.randrange(3)
-            if action == 0:
+            if rng.random() < 0.4:
                 del mutated[at:at + rng.randrange(1, 8)]
-            elif action == 1:
-                mutated[at:at] = bytes(rng.choice(ALPHABET) for _ in range(rng.randrange(1, 4)))
             else:
-                mutated[at] = rng.randrange(256)
+                mutated[at:at] = token()
         inputs.append(bytes(mutated))
     return inputs
 
@@ -364,4 +370,4 @@ def test_fuzz_never_raises():
         else:
             kinds.add("ok")
         locates(raw, ("events", 0, "at"))
-    assert {"ok", "yaml.syntax", "yaml.encoding"} <= kinds
+    assert {"ok", "yaml.syntax", "yaml.alias", "yaml.tag", "yaml.duplicate-key"} <= kinds
