@@ -80,7 +80,7 @@ def loads(raw: bytes, display: str) -> Document | Problem:
                        failure.hint, code=failure.code)
 
 
-def locate(path: Path, parts: Sequence[str | int]) -> tuple[int, int] | None:
+def locate(path: Path, parts: Sequence[str | int]) -> Position | None:
     """1-based (line, column) of the node at ``parts`` in the file, for pointing at problems."""
     try:
         with path.open("rb") as stream:
@@ -90,7 +90,7 @@ def locate(path: Path, parts: Sequence[str | int]) -> tuple[int, int] | None:
     return locates(raw, parts)
 
 
-def locates(raw: bytes, parts: Sequence[str | int]) -> tuple[int, int] | None:
+def locates(raw: bytes, parts: Sequence[str | int]) -> Position | None:
     """Like ``locate`` for bytes in memory.
 
     A scalar is found at its value; a collection that is a key's value at its key (the line a
@@ -115,13 +115,13 @@ _NUMBER_START = frozenset("-0123456789")
 # Bounded digit counts keep int() away from its 4,300-digit limit; longer numbers stay strings.
 _INT = re.compile(r"-?(?:0|[1-9][0-9]{0,99})")
 _FLOAT = re.compile(r"-?(?:0|[1-9][0-9]{0,99})\.[0-9]{1,100}(?:[eE][-+]?[0-9]{1,3})?")
-_NO_KEY = object()
+_NO_KEY = _MISSING = object()
 
 
 def _plain(text: str) -> Any:
     """Resolve a plain (unquoted) scalar; anything not listed in the module doc is a string."""
-    value = _CONSTANTS.get(text, _NO_KEY)
-    if value is not _NO_KEY:
+    value = _CONSTANTS.get(text, _MISSING)
+    if value is not _MISSING:
         return value
     if text[0] in _NUMBER_START:
         if _INT.fullmatch(text):
@@ -157,8 +157,7 @@ def _build(raw: bytes) -> Any:
     get = parser.get_event
     get()  # StreamStartEvent
     if type(get()) is StreamEndEvent:
-        raise _Failure("yaml.empty", "文件是空的（没有任何内容）",
-                       "写入内容或删除这个文件；新案件可以用 yuqing new 生成", 1, 1)
+        raise _empty("文件是空的（没有任何内容）")
     stack: list[tuple[Any, bool, Any]] = []
     container: Any = None  # the dict or list being filled; None at the top level
     is_map = False
@@ -211,8 +210,7 @@ def _build(raw: bytes) -> Any:
             container.append(value)
         else:
             if event.value == "" and not event.style:
-                raise _Failure("yaml.empty", "文件里只有注释或“---”，没有任何数据",
-                               "写入内容或删除这个文件；新案件可以用 yuqing new 生成", 1, 1)
+                raise _empty("文件里只有注释或“---”，没有任何数据")
             root = value
     event = get()
     if type(event) is DocumentStartEvent:
@@ -245,6 +243,10 @@ def _field_at(raw: bytes, position: Position) -> str:
         if node_position == position:
             return field_path(node_path)
     return ""
+
+
+def _empty(message: str) -> _Failure:
+    return _Failure("yaml.empty", message, "写入内容或删除这个文件；新案件可以用 yuqing new 生成", 1, 1)
 
 
 def _too_deep(line: int | None, column: int | None) -> _Failure:
