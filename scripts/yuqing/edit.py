@@ -127,14 +127,12 @@ def next_case_id(root: Path, year: int) -> str:
     pattern = re.compile(rf"^YQ-{year:04d}-(\d{{4,}})\.yml$")
     highest = 0
     cases = root / "cases"
-    if cases.is_dir():
-        for directory in (cases / f"{year:04d}", *(p for p in cases.iterdir() if p.is_dir())):
-            if not directory.is_dir():
-                continue
-            for entry in directory.iterdir():
-                m = pattern.match(entry.name)
-                if m:
-                    highest = max(highest, int(m.group(1)))
+    # Every year's folder, not only <year>/: a misplaced file still holds its id.
+    for directory in (p for p in cases.iterdir() if p.is_dir()) if cases.is_dir() else ():
+        for entry in directory.iterdir():
+            m = pattern.match(entry.name)
+            if m:
+                highest = max(highest, int(m.group(1)))
     return f"YQ-{year:04d}-{highest + 1:04d}"
 
 
