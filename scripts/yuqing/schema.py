@@ -30,9 +30,9 @@ class Schema:
         out = []
         for error in self.validator.iter_errors(data):
             parts = list(error.instance_path)
-            name = error.kind.name if hasattr(error.kind, "name") else type(error.kind).__name__
+            name = type(error.kind).__name__
             message, hint, target = _translate(
-                error, name, self._subschema(error.schema_path), parts
+                error, name, self._subschema(error.schema_path), parts, self.property_schema
             )
             where = locate(target)
             out.append(
@@ -70,8 +70,8 @@ class Schema:
             node = node.get(token, {}) if isinstance(node, dict) else {}
         return node
 
-    def property_title(self, parts: list[str | int]) -> str | None:
-        """The Chinese title of the property at ``parts`` (best effort, for messages)."""
+    def property_schema(self, parts: list[str | int]) -> dict[str, Any]:
+        """The schema of the property at ``parts`` (best effort, for titles and descriptions)."""
         node: Any = self.document
         for token in parts:
             if isinstance(node, dict) and "$ref" in node:
@@ -82,7 +82,7 @@ class Schema:
                 node = node.get("properties", {}).get(token, {}) if isinstance(node, dict) else {}
         if isinstance(node, dict) and "$ref" in node:
             node = self._resolve(node["$ref"])
-        return node.get("title") if isinstance(node, dict) else None
+        return node if isinstance(node, dict) else {}
 
 
 _TYPE_NAMES = {
@@ -96,7 +96,7 @@ _TYPE_NAMES = {
 }
 
 
-def _translate(error: Any, kind: str, sub: dict[str, Any], parts: list[str | int]):
+def _translate(error: Any, kind: str, sub: dict[str, Any], parts: list[str | int], lookup):
     """(message, hint, field parts to point at) in Chinese for one jsonschema_rs error."""
     title = sub.get("title")
     label = f"（{title}）" if title else ""
@@ -105,7 +105,12 @@ def _translate(error: Any, kind: str, sub: dict[str, Any], parts: list[str | int
     k = error.kind
     if kind == "Required":
         prop = k.property
-        return f"缺少必填字段 {prop}", "请补上该字段", [*parts, prop]
+        prop_schema = (sub.get("properties") or {}).get(prop) or lookup([*parts, prop])
+        prop_title = prop_schema.get("title")
+        named = f"{prop}（{prop_title}）" if prop_title else prop
+        # A conditional requirement (if/then) explains itself in the property's description.
+        hint = prop_schema.get("description") or sub.get("description") or "请补上该字段"
+        return f"缺少必填字段 {named}", hint, [*parts, prop]
     if kind == "AdditionalProperties":
         unexpected = list(k.unexpected)
         allowed = ", ".join(sorted((sub.get("properties") or {}).keys()))
@@ -131,7 +136,14 @@ def _translate(error: Any, kind: str, sub: dict[str, Any], parts: list[str | int
         return f"{value} 应为{want}{label}", hint, parts
     if kind == "Pattern":
         value = json.dumps(error.instance, ensure_ascii=False)
-        return f"{value} 格式不对{label}", example_hint or f"应匹配 {sub.get('pattern')}", parts
+        pattern = sub.get("pattern", "")
+        if pattern.startswith("^\\d{4}-"):
+            return (
+                f"{value} 不是有效的日期或时间{label}",
+                "写成 2026-11-20T09:30:00+08:00（或日期 2026-11-20）",
+                parts,
+            )
+        return f"{value} 格式不对{label}", example_hint or sub.get("description"), parts
     if kind in {
         "MinLength",
         "MaxLength",

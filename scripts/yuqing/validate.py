@@ -12,7 +12,9 @@ from datetime import datetime
 from pathlib import Path
 
 from yuqing import loader
-from yuqing.model import CASE_ID, SYSTEM_ACTORS, Case
+from yuqing.deadlines import repository_policy, validation_problems
+from yuqing.model import CASE_ID, LEVEL_NAMES, LEVELS, SYSTEM_ACTORS, Case
+from yuqing.policy import suggest_level
 from yuqing.problems import Problem, field_path
 from yuqing.repo import CASES_DIR, Repository, load_repository
 
@@ -345,22 +347,46 @@ def cross_check(repo: Repository) -> list[Problem]:
     return out.items
 
 
-def validate_repository(root: Path, paths: Iterable[Path] = ()) -> list[Problem]:
+def _grading_warnings(repo: Repository) -> Iterator[Problem]:
+    """Seed 001's thresholds: warn when a case's metrics have outgrown its level (people decide)."""
+    policy, _, _ = repository_policy(repo)
+    if policy is None:
+        return
+    for case in repo.cases:
+        suggested = suggest_level(case.source.metrics, policy)
+        if LEVELS.index(suggested) > LEVELS.index(case.level):
+            where = loader.locate(repo.root / case.path, ["level"])
+            yield Problem(
+                case.path,
+                where[0] if where else None,
+                where[1] if where else None,
+                "level",
+                f"传播数据已达到「{LEVEL_NAMES[suggested]}」的分级标准，当前定级为「{LEVEL_NAMES[case.level]}」",
+                "请研判是否升级：追加 type: assessed 记录（level、reason），并同步修改 level",
+                "warning",
+                "grading.outgrown",
+            )
+
+
+def validate_repository(
+    root: Path, paths: Iterable[Path] = (), now: datetime | None = None
+) -> list[Problem]:
     """Every problem in the repository. With ``paths``, only problems of those files (checked in the
     context of the whole repository: references and duplicate ids need all of it)."""
     root = root.resolve()
     wanted = [p.resolve() for p in paths]
-    repo = load_repository(
-        root,
-        extra_case_files=[
-            p
-            for p in wanted
-            if p.suffix in {".yml", ".yaml"}
-            and "registers" not in p.parts
-            and p.name != "sources.yml"
-        ],
-    )
-    problems = [*repo.problems, *cross_check(repo)]
+    extra = [
+        p
+        for p in wanted
+        if p.suffix in {".yml", ".yaml"} and "registers" not in p.parts and p.name != "sources.yml"
+    ]
+    repo = load_repository(root, extra_case_files=extra)
+    problems = [
+        *repo.problems,
+        *cross_check(repo),
+        *validation_problems(repo, now or datetime.now(repo.tz)),
+        *_grading_warnings(repo),
+    ]
     if wanted:
         shown = {_display(root, p) for p in wanted}
         problems = [p for p in problems if p.path in shown]

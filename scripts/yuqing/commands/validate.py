@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from yuqing.commands.options import repo_option
+from yuqing.commands.options import now_option, repo_option
 from yuqing.problems import format_github, format_json, format_text, has_errors, sort_problems
 
 
@@ -24,6 +24,7 @@ def _expand(paths: tuple[Path, ...]) -> list[Path]:
 @click.command(name="validate")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @repo_option
+@now_option
 @click.option(
     "--format",
     "fmt",
@@ -32,7 +33,7 @@ def _expand(paths: tuple[Path, ...]) -> list[Path]:
     show_default=True,
     help="输出格式：text 给人看；json 给程序；github 在拉取请求的改动上标注。",
 )
-def command(paths: tuple[Path, ...], repo: Path, fmt: str) -> None:
+def command(paths: tuple[Path, ...], repo: Path, now, fmt: str) -> None:
     """检查案件文件与台账（默认检查整个仓库）。
 
     报告语法、字段、引用、时间顺序、结案报告单、隐私（电话、身份证号）等全部问题，
@@ -40,7 +41,7 @@ def command(paths: tuple[Path, ...], repo: Path, fmt: str) -> None:
     """
     from yuqing.validate import validate_repository
 
-    problems = sort_problems(validate_repository(repo, _expand(paths)))
+    problems = sort_problems(validate_repository(repo, _expand(paths), now))
     errors = sum(p.severity == "error" for p in problems)
     warnings = len(problems) - errors
     if fmt == "json":
@@ -54,5 +55,5 @@ def command(paths: tuple[Path, ...], repo: Path, fmt: str) -> None:
         summary = (
             f"发现 {errors} 个错误、{warnings} 个警告。" if problems else "检查通过：没有发现问题。"
         )
-        click.echo(summary, err=bool(problems))
+        click.echo(summary)
     sys.exit(1 if has_errors(problems) else 0)
