@@ -453,3 +453,11 @@ def test_pre_commit_hooks_select_case_and_register_files():
     assert selected("sources.yml") == ["yuqing-validate-registers"]
     assert selected("schemas/case.schema.json") == []
     assert selected("docs/sources.yml") == []
+
+
+@pytest.mark.parametrize("verb", ["new", "event"])
+def test_commands_explain_themselves(verb):
+    code, out, _ = run(verb, "--help")
+    assert code == 0
+    assert "例：" in out
+    assert "退出码" in out

@@ -8,22 +8,26 @@ from pathlib import Path
 
 import click
 
-from yuqing.commands.new import explain
+from yuqing.commands.new import explain, parse_time_option
 from yuqing.commands.options import now_option, repo_option
-from yuqing.model import DEFAULT_TZ, EVENT_TYPES, LEVELS, TimeFormatError, parse_time
+from yuqing.model import EVENT_TYPES, LEVELS
 from yuqing.problems import format_text
 
-_TYPES_HELP = "、".join(f"{k} {v}" for k, v in EVENT_TYPES.items())
+HELP = f"""给案件 CASE_ID 追加一条 TYPE 类型的处置记录，文件其余内容一字不改。
 
+\b
+TYPE：{"、".join(f"{k} {v}" for k, v in EVENT_TYPES.items())}
 
-def _time(value: str | None, name: str) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        return parse_time(value, DEFAULT_TZ)
-    except TimeFormatError:
-        raise click.BadParameter(f"{value!r} 不是有效时间，请写成 2026-11-20T09:30:00+08:00",
-                                 param_hint=name) from None
+写入前按全仓库检查：时间不得早于上一条记录；未办结的回复必须有 --promised-by（不超过 5 个工作日）或 --resolves。
+
+有问题则不写文件，并说明改哪个选项。退出码：0 已写入，1 被拒绝，2 用法错误。
+
+\b
+例：yuqing event YQ-2026-0007 assigned --by wang-jun --to city-management --co wenquan-community
+    yuqing event YQ-2026-0007 replied --by li-hao --channel 人民网领导留言板 \\
+        --text "已安排清运" --promised-by 2026-11-25
+    yuqing event YQ-2026-0007 note --by zhao-min --text "已回访" --dry-run
+"""
 
 
 def _split_ids(values: tuple[str, ...]) -> list[str]:
@@ -31,7 +35,7 @@ def _split_ids(values: tuple[str, ...]) -> list[str]:
             if part.strip()]
 
 
-@click.command(name="event")
+@click.command(name="event", help=HELP)
 @click.argument("case_id", metavar="CASE_ID")
 @click.argument("event_type", metavar="TYPE", type=click.Choice(list(EVENT_TYPES)))
 @click.option("--at", "at", metavar="ISO", help="发生时间（默认：现在）。")
@@ -59,27 +63,14 @@ def command(case_id: str, event_type: str, at: str | None, by: str, to: str | No
             url: str | None, text: str | None, promised_by: str | None, resolves: bool,
             finding: str | None, summary: str | None, note: str | None, dry_run: bool,
             repo: Path, now: datetime) -> None:
-    """给案件 CASE_ID 追加一条 TYPE 类型的处置记录，文件其余内容一字不改。
-
-    \b
-    TYPE：""" + _TYPES_HELP + """
-
-    写入前按全仓库检查：时间须不早于上一条记录，未办结的回复必须有 --promised-by
-    （承诺不超过 5 个工作日）或 --resolves。退出码：0 已写入，1 被拒绝，2 用法错误。
-
-    \b
-    例：yuqing event YQ-2026-0007 assigned --by wang-jun --to city-management --co wenquan-community
-        yuqing event YQ-2026-0007 replied --by li-na --channel 人民网领导留言板 \\
-              --text "已安排清运" --promised-by 2026-11-25
-    """
     from yuqing.edit import append_event, build_event, event_count
 
-    moment = _time(at, "--at") or now
+    moment = now if at is None else parse_time_option(at, "--at")
     if moment > now:
         raise click.BadParameter(f"{moment.isoformat()} 晚于现在（{now.isoformat()}），不能预先记录",
                                  param_hint="--at")
     if promised_by is not None:
-        _time(promised_by, "--promised-by")
+        parse_time_option(promised_by, "--promised-by")
     fields = {"to": to, "co": _split_ids(co), "level": level, "reason": reason,
               "channel": channel, "url": url, "text": text, "promised_by": promised_by,
               "resolves": resolves, "finding": finding, "summary": summary, "note": note}

@@ -32,7 +32,8 @@ OPTION_OF_FIELD = {
 }
 
 
-def _time(value: str, name: str) -> datetime:
+def parse_time_option(value: str, name: str) -> datetime:
+    """An ISO time given on the command line; without an offset it means Beijing time."""
     try:
         return parse_time(value, DEFAULT_TZ)
     except TimeFormatError:
@@ -99,6 +100,7 @@ def command(title: str, platform: str, posted_at: str, url: str | None, author: 
     """新建一件舆情案件：自动分配编号 YQ-<年份>-<序号>，写入登记记录。
 
     写入前按全仓库检查（平台、分类、单位、人员是否已登记等），有问题则不写任何文件。
+
     成功时在标准输出打印新文件的路径。退出码：0 已新建，1 被拒绝，2 用法错误。
 
     \b
@@ -118,9 +120,10 @@ def command(title: str, platform: str, posted_at: str, url: str | None, author: 
             listed = "、".join(sorted(ids)) or "（尚未登记）"
             click.echo(f"{name}: 必须给出。可用：{listed}（{where}）", err=True)
         sys.exit(2)
-    spec = NewCase(title=title, platform=platform, posted_at=_time(posted_at, "--posted-at"),
-                   by=by or "", now=now, category=category or "", url=url, author=author, excerpt=excerpt,
-                   unit=unit, level=level, sentiment=sentiment, quick=quick)
+    spec = NewCase(title=title, platform=platform, by=by or "", category=category or "", now=now,
+                   posted_at=parse_time_option(posted_at, "--posted-at"), url=url,
+                   author=author, excerpt=excerpt, unit=unit, level=level, sentiment=sentiment,
+                   quick=quick)
     result = create_case(repo, spec)
     if isinstance(result, list):
         click.echo(explain(result, OPTION_OF_FIELD, repo), err=True)
