@@ -277,6 +277,8 @@ def test_flow_style_events_get_a_flow_style_event(repo, ids):
                      .replace("\n  cause", "\n    cause"), id="mapping-indent-4"),
         pytest.param(lambda t: t.replace("\n", "\r\n"), id="crlf"),
         pytest.param(lambda t: t.rstrip("\n"), id="no-final-newline"),
+        pytest.param(lambda t: t.replace("\nid:", "\n---\nid:", 1), id="document-start"),
+        pytest.param(lambda t: "\ufeff" + t, id="utf8-bom"),
     ],
 )
 def test_other_layouts_are_preserved(repo, ids, layout):
@@ -286,6 +288,7 @@ def test_other_layouts_are_preserved(repo, ids, layout):
     assert code == 0, err
     after = path.read_bytes()
     crlf = b"\r\n" in before
+    assert after.startswith(b"\xef\xbb\xbf") == before.startswith(b"\xef\xbb\xbf")
     added = added_only(before.decode().replace("\r\n", "\n"), after.decode().replace("\r\n", "\n"))
     assert len(added) == 4
     assert added[0].lstrip(" -") == f"at: {NOW}"

@@ -337,6 +337,18 @@ def _indentation(data: CommentedMap) -> tuple[int, int, int]:
     return max(mapping, 1), max(sequence, 2), max(offset, 0)
 
 
+def _split_document_start(text: str) -> tuple[str, str]:
+    """(everything up to a leading ``---`` line, the rest): ruamel drops comments above ``---``."""
+    lines = text.splitlines(keepends=True)
+    for index, line in enumerate(lines):
+        stripped = line.strip()
+        if stripped and not stripped.startswith("#"):
+            if stripped == "---":
+                return "".join(lines[: index + 1]), "".join(lines[index + 1:])
+            break
+    return "", text
+
+
 def _only_inserted(old: list[str], new: list[str]) -> tuple[int, int, int] | None:
     """(old position, new start, new end) of the one inserted block, or None if anything else changed."""
     ops = [op for op in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes()
@@ -376,8 +388,21 @@ def append_event_bytes(raw: bytes, display: str, event: dict[str, Any]) -> bytes
         text = text.replace("\r\n", "\n")
     if not text.endswith("\n"):
         text += "\n"
-    first = _yaml()
-    data = first.load(text)
+    head, body = _split_document_start(text)
+    result = _append_to_body(body, display, event)
+    if isinstance(result, Problem):
+        if result.line is not None:
+            result = dataclasses.replace(result, line=result.line + head.count("\n"))
+        return result
+    result = head + result
+    if crlf:
+        result = result.replace("\n", "\r\n")
+    encoded = result.encode("utf-8")
+    return b"\xef\xbb\xbf" + encoded if bom else encoded
+
+
+def _append_to_body(text: str, display: str, event: dict[str, Any]) -> str | Problem:
+    data = _yaml().load(text)
     if not isinstance(data, CommentedMap):
         return _problem(display, "", "案件文件的顶层应是字段表（id: …、title: …）",
                         "先用 yuqing validate 找出并改正文件的问题")
@@ -404,11 +429,8 @@ def append_event_bytes(raw: bytes, display: str, event: dict[str, Any]) -> bytes
                        "无法在不改动其他内容的情况下自动追加记录（文件的排版方式不受支持）",
                        "请在网页上直接编辑此文件，在 events 末尾照上一条的格式添加一条记录",
                        code="edit.layout")
-    result = "".join(_hoist(old, new, *inserted, dash=offset if events.lc.col is None else events.lc.col))
-    if crlf:
-        result = result.replace("\n", "\r\n")
-    encoded = result.encode("utf-8")
-    return b"\xef\xbb\xbf" + encoded if bom else encoded
+    dash = offset if events.lc.col is None else events.lc.col
+    return "".join(_hoist(old, new, *inserted, dash=dash))
 
 
 def _same_except_event(before: bytes, after: bytes, display: str, event: dict[str, Any]) -> bool:
