@@ -15,7 +15,10 @@ from click.testing import CliRunner
 from yuqing.atomic import atomic_replace, atomic_write_new
 from yuqing.cli import main
 from yuqing.edit import next_case_id
+from yuqing.loader import loads
+from yuqing.problems import Problem
 from yuqing.repo import load_repository
+from yuqing.roundtrip import append_event_bytes
 from yuqing.validate import validate_repository
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -295,6 +298,25 @@ def test_other_layouts_are_preserved(repo, ids, layout):
     assert (after.count(b"\r\n") == after.count(b"\n")) if crlf else b"\r\n" not in after
     assert after.decode().index("已电话联系") < after.decode().index("# 处置情况报告单")
     assert errors_of(repo, path) == []
+
+
+@pytest.mark.parametrize("flow", [True, False], ids=["flow-events", "block-events"])
+@pytest.mark.parametrize("text", [
+    "a, b", "{x}", "[1]", "#标签", "- 列表", "yes", "NO", "123", "0123", "2026-11-20", "null", "~",
+    "多行\n文本\n", "多行\n无结尾", " 前导空格", "'单引号'", '说 "好"', "冒号: 空格", "1:30", "@提及",
+    "tab\t字符", "结尾空格 ",
+])
+def test_any_text_round_trips_exactly(flow, text):
+    last = ("  - {at: 2026-11-18T09:05:00+08:00, type: registered, by: a}\n" if flow else
+            "  - at: 2026-11-18T09:05:00+08:00\n    type: registered\n    by: a\n")
+    raw = ("# c\nid: YQ-2026-0001\nevents:\n" + last + "# tail\nreport: {cause: x}\n").encode()
+    event = {"at": "2026-11-18T10:00:00+08:00", "type": "note", "by": "a", "text": text}
+    after = append_event_bytes(raw, "x.yml", event)
+    assert isinstance(after, bytes), after
+    added_only(raw.decode(), after.decode())
+    parsed = loads(after, "x.yml")
+    assert not isinstance(parsed, Problem)
+    assert parsed.data["events"][-1] == event
 
 
 def test_dry_run_prints_the_diff_and_writes_nothing(repo, ids):

@@ -21,14 +21,19 @@ from pathlib import Path
 from typing import Any
 
 from filelock import FileLock, Timeout
-from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.scalarstring import LiteralScalarString
 
 from yuqing import loader
 from yuqing.atomic import atomic_replace, atomic_write_new
 from yuqing.model import CASE_ID, DEFAULT_TZ, EVENT_TYPES
 from yuqing.problems import Problem
+from yuqing.roundtrip import (
+    PlainTime,
+    append_event_bytes,
+    flow_map,
+    round_trip_yaml,
+    text_scalar,
+)
 
 LOCK_FILE = ".yuqing.lock"
 LOCK_TIMEOUT = 30.0
@@ -55,26 +60,6 @@ REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
     "escalated": ("to",),
     "note": ("text",),
 }
-
-_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
-
-
-class _PlainTime(str):
-    """A date or time kept as the exact text of the file, and written back without quotes."""
-
-
-def _yaml(mapping: int = 2, sequence: int = 4, offset: int = 2) -> YAML:
-    yaml = YAML(typ="rt")
-    yaml.preserve_quotes = True
-    yaml.width = 1 << 16  # never re-wrap a long line of Chinese text
-    yaml.indent(mapping=mapping, sequence=sequence, offset=offset)
-    # ruamel would turn times into datetime objects and may print them back differently; keep text.
-    yaml.constructor.add_constructor(_TIMESTAMP_TAG, lambda _c, node: _PlainTime(node.value))
-    yaml.representer.add_representer(
-        _PlainTime, lambda r, data: r.represent_scalar(_TIMESTAMP_TAG, str(data))
-    )
-    return yaml
-
 
 # --- results ---------------------------------------------------------------------------------
 
@@ -200,17 +185,6 @@ class NewCase:
     quick: bool = False
 
 
-def _text(value: str) -> str | LiteralScalarString:
-    """Several lines are written as a literal block (``|``), the way a person would type them."""
-    return LiteralScalarString(value) if "\n" in value else value
-
-
-def _flow(items: Mapping[str, Any]) -> CommentedMap:
-    node = CommentedMap(items)
-    node.fa.set_flow_style()
-    return node
-
-
 def render_new_case(case_id: str, spec: NewCase) -> bytes:
     data = CommentedMap()
     data["id"] = case_id
@@ -225,18 +199,18 @@ def render_new_case(case_id: str, spec: NewCase) -> bytes:
         source["url"] = spec.url
     if spec.author:
         source["author"] = spec.author
-    source["posted_at"] = _PlainTime(_iso(spec.posted_at))
+    source["posted_at"] = PlainTime(_iso(spec.posted_at))
     if spec.excerpt:
-        source["excerpt"] = _text(spec.excerpt)
+        source["excerpt"] = text_scalar(spec.excerpt)
     data["source"] = source
-    data["discovered"] = _flow({"at": _PlainTime(_iso(spec.now)), "by": spec.by})
+    data["discovered"] = flow_map({"at": PlainTime(_iso(spec.now)), "by": spec.by})
     if spec.unit:
-        data["units"] = _flow({"lead": spec.unit})
+        data["units"] = flow_map({"lead": spec.unit})
     events = CommentedSeq()
-    events.append(_flow({"at": _PlainTime(_iso(spec.now)), "type": "registered", "by": spec.by}))
+    events.append(flow_map({"at": PlainTime(_iso(spec.now)), "type": "registered", "by": spec.by}))
     data["events"] = events
     out = io.StringIO()
-    _yaml().dump(data, out)
+    round_trip_yaml().dump(data, out)
     return (MODELINE + out.getvalue()).encode("utf-8")
 
 
@@ -301,147 +275,6 @@ def build_event(event_type: str, at: datetime, by: str, fields: Mapping[str, Any
         if key in given:
             event[key] = list(given[key]) if key == "co" else given[key]
     return event
-
-
-def _node(event: dict[str, Any], flow: bool) -> CommentedMap:
-    node = CommentedMap()
-    for key, value in event.items():
-        if key in {"at", "promised_by"}:
-            node[key] = _PlainTime(value)
-        elif key == "co":
-            seq = CommentedSeq(value)
-            seq.fa.set_flow_style()
-            node[key] = seq
-        elif isinstance(value, str) and not flow:
-            node[key] = _text(value)
-        else:
-            node[key] = value
-    if flow:
-        node.fa.set_flow_style()
-    return node
-
-
-def _indentation(data: CommentedMap) -> tuple[int, int, int]:
-    """(mapping, sequence, offset) as the file already uses them, so a dump changes no old line."""
-    mapping, sequence, offset = 2, 4, 2
-    for value in data.values():
-        if isinstance(value, CommentedMap) and value and not value.fa.flow_style():
-            mapping = value.lc.col
-            break
-    seqs = [data.get("events"), *data.values()]
-    for value in seqs:
-        if isinstance(value, CommentedSeq) and value and not value.fa.flow_style():
-            offset = value.lc.col
-            sequence = value.lc.item(0)[1]
-            break
-    return max(mapping, 1), max(sequence, 2), max(offset, 0)
-
-
-def _split_document_start(text: str) -> tuple[str, str]:
-    """(everything up to a leading ``---`` line, the rest): ruamel drops comments above ``---``."""
-    lines = text.splitlines(keepends=True)
-    for index, line in enumerate(lines):
-        stripped = line.strip()
-        if stripped and not stripped.startswith("#"):
-            if stripped == "---":
-                return "".join(lines[: index + 1]), "".join(lines[index + 1:])
-            break
-    return "", text
-
-
-def _only_inserted(old: list[str], new: list[str]) -> tuple[int, int, int] | None:
-    """(old position, new start, new end) of the one inserted block, or None if anything else changed."""
-    ops = [op for op in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes()
-           if op[0] != "equal"]
-    if len(ops) != 1 or ops[0][0] != "insert":
-        return None
-    _, i1, _, j1, j2 = ops[0]
-    return i1, j1, j2
-
-
-def _hoist(old: list[str], new: list[str], at: int, start: int, end: int, dash: int) -> list[str]:
-    """Move the appended event above the blank lines and comments that end the events list.
-
-    ruamel attaches a comment such as ``# 处置情况报告单`` above the next key to the last event, and
-    would print the new event after it. A comment at the list's level (or outside it) describes
-    what follows, so the new event goes above it; deeper comments stay with the previous event.
-    """
-    block = new[start:end]
-    position = at
-    while position > 0:
-        line = old[position - 1]
-        stripped = line.strip()
-        indent = len(line) - len(line.lstrip(" "))
-        if stripped == "" or (stripped.startswith("#") and indent <= dash):
-            position -= 1
-        else:
-            break
-    return old[:position] + block + old[position:]
-
-
-def append_event_bytes(raw: bytes, display: str, event: dict[str, Any]) -> bytes | Problem:
-    """``raw`` with ``event`` appended to ``events``; every other byte stays as it was."""
-    bom = raw.startswith(b"\xef\xbb\xbf")
-    text = raw.decode("utf-8-sig")
-    crlf = "\r\n" in text
-    if crlf:
-        text = text.replace("\r\n", "\n")
-    if not text.endswith("\n"):
-        text += "\n"
-    head, body = _split_document_start(text)
-    result = _append_to_body(body, display, event)
-    if isinstance(result, Problem):
-        if result.line is not None:
-            result = dataclasses.replace(result, line=result.line + head.count("\n"))
-        return result
-    result = head + result
-    if crlf:
-        result = result.replace("\n", "\r\n")
-    encoded = result.encode("utf-8")
-    return b"\xef\xbb\xbf" + encoded if bom else encoded
-
-
-def _append_to_body(text: str, display: str, event: dict[str, Any]) -> str | Problem:
-    data = _yaml().load(text)
-    if not isinstance(data, CommentedMap):
-        return _problem(display, "", "案件文件的顶层应是字段表（id: …、title: …）",
-                        "先用 yuqing validate 找出并改正文件的问题")
-    events = data.get("events")
-    if events is None:
-        events = CommentedSeq()
-        data["events"] = events
-    elif not isinstance(events, CommentedSeq):
-        return _problem(display, "events", "events 应是处置记录的列表", "先改正文件再追加记录")
-    mapping, sequence, offset = _indentation(data)
-    previous = events[-1] if events else None
-    flow = (previous is None or (isinstance(previous, CommentedMap) and previous.fa.flow_style())) \
-        and not any(isinstance(v, str) and "\n" in v for v in event.values())
-    events.append(_node(event, flow))
-    out = io.StringIO()
-    _yaml(mapping, sequence, offset).dump(data, out)
-    old = text.splitlines(keepends=True)
-    new = out.getvalue().splitlines(keepends=True)
-    inserted = _only_inserted(old, new)
-    if inserted is None:
-        changed = next((i for i, (a, b) in enumerate(zip(old, new, strict=False)) if a != b),
-                       min(len(old), len(new)))
-        return Problem(display, changed + 1, None, "",
-                       "无法在不改动其他内容的情况下自动追加记录（文件的排版方式不受支持）",
-                       "请在网页上直接编辑此文件，在 events 末尾照上一条的格式添加一条记录",
-                       code="edit.layout")
-    dash = offset if events.lc.col is None else events.lc.col
-    return "".join(_hoist(old, new, *inserted, dash=dash))
-
-
-def _same_except_event(before: bytes, after: bytes, display: str, event: dict[str, Any]) -> bool:
-    """Read both versions with the strict loader: only the appended event may differ."""
-    old, new = loader.loads(before, display), loader.loads(after, display)
-    if isinstance(old, Problem) or isinstance(new, Problem):
-        return False
-    old_data, new_data = dict(old.data), dict(new.data)
-    old_events = old_data.pop("events", None) or []
-    new_events = new_data.pop("events", None) or []
-    return old_data == new_data and new_events == [*old_events, event]
 
 
 def find_case_file(root: Path, case_id: str) -> Path | None:
@@ -524,9 +357,6 @@ def plan_event(root: Path, case_id: str, event: dict[str, Any]) -> Edit | list[P
     after = append_event_bytes(before, display, event)
     if isinstance(after, Problem):
         return [after]
-    if not _same_except_event(before, after, display, event):
-        return [_problem(display, "events", "自动追加的结果与预期不符，已放弃写入",
-                         "请在网页上直接编辑此文件，并把此情况告诉维护人员", code="edit.layout")]
     problems = check_in_repository(root, display, after)
     if event["type"] == "replied" and "promised_by" in event:
         index = len(parsed.data.get("events") or []) if isinstance(parsed.data, dict) else 0
