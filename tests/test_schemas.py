@@ -251,6 +251,7 @@ BAD_CASES = {
     "unknown event type": lambda c: replace_event(c, "note", type="commented"),
     "event time without minutes": lambda c: replace_event(c, "note", at="2026-09-10T12"),
     "event by a person name": lambda c: replace_event(c, "note", by="李浩"),
+    "misspelt event field": lambda c: replace_event(c, "verified", fnding="x"),
 }
 
 
@@ -278,12 +279,13 @@ BAD_CASE_WHERE = {
     "assigned without to": 'events.3: "to"',
     "assigned to a unit name": "events.3.to:",
     "reported without to": 'events.1: "to"',
-    "registered with a finding": 'events.0: "finding"',
+    "registered with a finding": "events.0: Additional properties",
     "note without text": 'events.11: "text"',
-    "verified with a summary": 'events.4: "summary"',
+    "verified with a summary": "events.4: Additional properties",
     "unknown event type": "events.11.type:",
     "event time without minutes": "events.11.at:",
     "event by a person name": "events.11.by:",
+    "misspelt event field": "events.4: Additional properties",
 }
 
 
@@ -306,6 +308,11 @@ GOOD_VARIANTS = {
 @pytest.mark.parametrize("mutate", GOOD_VARIANTS.values(), ids=GOOD_VARIANTS.keys())
 def test_good_variant_passes(full_case: dict[str, Any], mutate: Any) -> None:
     assert errors("case", mutate(full_case)) == []
+
+
+def test_a_misspelt_event_field_is_reported_once(full_case: dict[str, Any]) -> None:
+    found = errors("case", replace_event(full_case, "registered", nte="x"))
+    assert found == ["events.0: Additional properties are not allowed ('nte' was unexpected)"]
 
 
 def test_impossible_dates_are_left_to_the_model(full_case: dict[str, Any]) -> None:
