@@ -4,8 +4,10 @@ Every source gets connect and read timeouts plus a total deadline (retries inclu
 *decoded* body (we decompress ourselves, so a gzip bomb stops at the cap), at most a few redirects
 that we follow by hand so every hop is checked, http/https only, and no request to private,
 loopback, link-local or reserved addresses unless the host is allow-listed. Each hop's name is
-resolved once, checked, and the connection goes to exactly that address (the URL carries the IP,
-the ``Host`` header and TLS SNI carry the name), so DNS cannot answer differently in between.
+resolved once by our own httpcore network backend, checked, and the socket connects to exactly
+that address (``Host``, SNI and certificate checks keep the name), so DNS cannot answer
+differently in between. The same backend gives every socket operation only the time left before
+the source's total deadline.
 
 Results are values: a failure is a ``FetchResult`` with a Chinese message and a hint, never an
 exception, so one bad source never stops the others.
@@ -18,11 +20,12 @@ import ipaddress
 import socket
 import time
 import zlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
+import httpcore
 import httpx
 
 from yuqing import __version__
@@ -32,7 +35,6 @@ USER_AGENT = (
 )
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-_CHUNK = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,15 @@ class FetchLimits:
     retries: int = 2
     backoff: float = 1.0  # first wait; doubles each retry
     max_retry_after: float = 30.0  # Retry-After above this is cut to this
+
+
+DEFAULT_LIMITS = FetchLimits()
+_HEADERS = {
+    "User-Agent": USER_AGENT,
+    "Accept-Encoding": "gzip, deflate",
+    "Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9, "
+    "text/xml;q=0.8, */*;q=0.1",
+}
 
 
 @dataclass(frozen=True)
@@ -110,46 +121,160 @@ def system_resolver(host: str, port: int) -> list[str]:
     return seen
 
 
-@dataclass(frozen=True)
-class _Target:
-    url: httpx.URL  # points at the checked IP address
-    host_header: str
-    sni: str | None
-
-
-def _pin(url: httpx.URL, allow_hosts: frozenset[str], resolve: Resolver) -> _Target:
+def _check_scheme(url: httpx.URL) -> None:
     if url.scheme not in ("http", "https"):
         raise FetchError(
             f"不支持的地址协议 {url.scheme or '（空）'}:，只能抓取 http/https",
             "把 url 改成 http:// 或 https:// 开头的订阅地址",
         )
-    host = url.raw_host.decode("ascii")
-    if not host:
+
+
+def checked_address(host: str, port: int, allow_hosts: frozenset[str], resolve: Resolver) -> str:
+    """Resolve ``host`` once and return the address to connect to, or refuse an internal one."""
+    name = normalize_host(host)
+    if not name:
         raise FetchError("订阅地址缺少主机名", "检查 sources.yml 中的 url")
-    port = url.port or (443 if url.scheme == "https" else 80)
     try:
-        addresses = [str(ipaddress.ip_address(normalize_host(host)))]
+        addresses = [str(ipaddress.ip_address(name))]
     except ValueError:
         try:
-            addresses = resolve(host, port)
+            addresses = resolve(name, port)
         except (OSError, UnicodeError) as exc:
             raise FetchError(
-                f"无法解析域名 {host}（{exc.__class__.__name__}）",
-                "检查域名是否写错、服务器能否访问 DNS",
+                f"无法解析域名 {name}（{exc.__class__.__name__}）",
+                "检查域名是否写错、本机能否访问 DNS",
             ) from None
     if not addresses:
-        raise FetchError(f"域名 {host} 没有可用的地址", "检查域名是否写错")
-    if normalize_host(host) not in allow_hosts:
+        raise FetchError(f"域名 {name} 没有可用的地址", "检查域名是否写错")
+    if name not in allow_hosts:
         internal = [a for a in addresses if not is_public_address(a)]
         if internal:
             raise FetchError(
-                f"拒绝访问内部地址：{host} 解析为 {', '.join(internal)}（内网、回环、链路本地或保留地址）",
-                f"若这是本单位自建的 RSSHub，请在 sources.yml 的 allow_hosts 中加入 {normalize_host(host)}，"
-                f"或运行时加 --allow-host {normalize_host(host)}",
+                f"拒绝访问内部地址：{name} 解析为 {', '.join(internal)}"
+                "（内网、回环、链路本地或保留地址）",
+                f"若这是本单位自建的 RSSHub，请在 sources.yml 的 allow_hosts 中加入 {name}，"
+                f"或运行时加 --allow-host {name}",
             )
-    host_header = host if url.port is None else f"{host}:{url.port}"
-    pinned = url.copy_with(host=addresses[0])
-    return _Target(pinned, host_header, host if url.scheme == "https" else None)
+    return addresses[0]
+
+
+class _GuardedStream(httpcore.NetworkStream):
+    """Every socket operation gets at most the time left before the source's total deadline, so
+    a server dripping bytes (in headers or body) cannot hold a fetch open past it."""
+
+    def __init__(self, inner: httpcore.NetworkStream, deadline_at: float):
+        self._inner = inner
+        self._deadline_at = deadline_at
+
+    def _timeout(self, timeout: float | None) -> float:
+        remaining = self._deadline_at - time.monotonic()
+        if remaining <= 0:
+            raise httpcore.ReadTimeout("total deadline reached")
+        return remaining if timeout is None else min(timeout, remaining)
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, self._timeout(timeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, self._timeout(timeout))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(
+        self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore.NetworkStream:
+        inner = self._inner.start_tls(ssl_context, server_hostname, self._timeout(timeout))
+        return _GuardedStream(inner, self._deadline_at)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
+class _GuardedBackend(httpcore.NetworkBackend):
+    """httpcore's network backend with two rules: the name is resolved here, checked, and the
+    socket connects to exactly that address (no second DNS answer); and the total deadline."""
+
+    def __init__(self, allow_hosts: frozenset[str], resolve: Resolver, deadline_at: float):
+        self._inner = httpcore.SyncBackend()
+        self._allow_hosts = allow_hosts
+        self._resolve = resolve
+        self._deadline_at = deadline_at
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        address = checked_address(host, port, self._allow_hosts, self._resolve)
+        remaining = self._deadline_at - time.monotonic()
+        if remaining <= 0:
+            raise httpcore.ConnectTimeout("total deadline reached")
+        stream = self._inner.connect_tcp(
+            address,
+            port,
+            remaining if timeout is None else min(timeout, remaining),
+            local_address,
+            socket_options,
+        )
+        return _GuardedStream(stream, self._deadline_at)
+
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
+    ) -> httpcore.NetworkStream:
+        raise FetchError("不支持 Unix 套接字地址", "使用 http:// 或 https:// 地址")
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+
+class _ByteStream(httpx.SyncByteStream):
+    def __init__(self, inner: Any):
+        self._inner = inner
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield from self._inner
+
+    def close(self) -> None:
+        if hasattr(self._inner, "close"):
+            self._inner.close()
+
+
+class GuardedTransport(httpx.BaseTransport):
+    """An httpx transport on an httpcore pool that uses ``_GuardedBackend`` (public APIs only)."""
+
+    def __init__(self, allow_hosts: Iterable[str], resolve: Resolver, deadline_at: float):
+        backend = _GuardedBackend(
+            frozenset(normalize_host(h) for h in allow_hosts), resolve, deadline_at
+        )
+        self._pool = httpcore.ConnectionPool(network_backend=backend, retries=0)
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        req = httpcore.Request(
+            method=request.method,
+            url=httpcore.URL(
+                scheme=request.url.raw_scheme,
+                host=request.url.raw_host,
+                port=request.url.port,
+                target=request.url.raw_path,
+            ),
+            headers=request.headers.raw,
+            content=request.stream,
+            extensions=request.extensions,
+        )
+        resp = self._pool.handle_request(req)
+        return httpx.Response(
+            status_code=resp.status,
+            headers=resp.headers,
+            stream=_ByteStream(resp.stream),
+            extensions=resp.extensions,
+        )
+
+    def close(self) -> None:
+        self._pool.close()
 
 
 def _retry_after(value: str | None, now: float | None = None) -> float | None:
@@ -199,7 +324,7 @@ def _read_body(response: httpx.Response, limits: FetchLimits, deadline_at: float
     decompressor = _Decompressor(response.headers.get("content-encoding", ""))
     out = bytearray()
     cap = limits.max_bytes
-    for chunk in response.iter_raw(_CHUNK):
+    for chunk in response.iter_raw():
         if time.monotonic() > deadline_at:
             raise _too_slow(limits)
         out += decompressor.feed(chunk, cap - len(out) + 1)
@@ -236,17 +361,12 @@ def _http_error(status: int) -> FetchError:
 
 
 def _attempt(
-    client: httpx.Client,
-    request: FetchRequest,
-    limits: FetchLimits,
-    allow_hosts: frozenset[str],
-    resolve: Resolver,
-    deadline_at: float,
+    client: httpx.Client, request: FetchRequest, limits: FetchLimits, deadline_at: float
 ) -> FetchResult:
     url = httpx.URL(request.url)
     visited = {str(url)}
     for hop in range(limits.max_redirects + 1):
-        target = _pin(url, allow_hosts, resolve)
+        _check_scheme(url)
         remaining = deadline_at - time.monotonic()
         if remaining <= 0:
             raise _too_slow(limits)
@@ -256,15 +376,12 @@ def _attempt(
             write=min(limits.read_timeout, remaining),
             pool=min(limits.connect_timeout, remaining),
         )
-        headers = {"Host": target.host_header}
+        headers = {}
         if request.etag:
             headers["If-None-Match"] = request.etag
         if request.last_modified:
             headers["If-Modified-Since"] = request.last_modified
-        extensions = {"sni_hostname": target.sni} if target.sni else {}
-        req = client.build_request(
-            "GET", target.url, headers=headers, timeout=timeout, extensions=extensions
-        )
+        req = client.build_request("GET", url, headers=headers, timeout=timeout)
         response = client.send(req, stream=True)
         try:
             status = response.status_code
@@ -294,7 +411,7 @@ def _attempt(
                 )
             if status in RETRY_STATUSES:
                 wait = _retry_after(response.headers.get("retry-after"))
-                raise _Retry(status, limits.max_retry_after if wait is None else wait)
+                raise _Retry(status, 0.0 if wait is None else wait)
             if status >= 400 or status < 200 or status == 204:
                 raise _http_error(status)
             body = _read_body(response, limits, deadline_at)
@@ -314,62 +431,56 @@ def _attempt(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+_TIMEOUTS = (httpx.TimeoutException, httpcore.TimeoutException)
+_NETWORK = (
+    httpx.HTTPError,
+    httpcore.NetworkError,
+    httpcore.ProtocolError,
+    httpcore.UnsupportedProtocol,
+    OSError,
+    ValueError,
+)
+
+
 def fetch(
     request: FetchRequest,
-    limits: FetchLimits = FetchLimits(),
+    limits: FetchLimits = DEFAULT_LIMITS,
     allow_hosts: Iterable[str] = (),
     resolve: Resolver = system_resolver,
 ) -> FetchResult:
     """Fetch one feed. Never raises for network or server trouble: the result says what happened."""
-    allowed = frozenset(normalize_host(h) for h in allow_hosts)
-    started = time.monotonic()
-    deadline_at = started + limits.deadline
+    deadline_at = time.monotonic() + limits.deadline
+    transport = GuardedTransport(allow_hosts, resolve, deadline_at)
     attempts = 0
-    headers = {
-        "User-Agent": USER_AGENT,
-        "Accept-Encoding": "gzip, deflate",
-        "Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.1",
-    }
-    with httpx.Client(follow_redirects=False, trust_env=False, headers=headers) as client:
+    with httpx.Client(
+        transport=transport, follow_redirects=False, trust_env=False, headers=_HEADERS
+    ) as client:
         while True:
             attempts += 1
             try:
-                result = _attempt(client, request, limits, allowed, resolve, deadline_at)
-                return _with_attempts(result, attempts)
+                return _with_attempts(_attempt(client, request, limits, deadline_at), attempts)
             except _Retry as retry:
                 wait = min(
                     max(retry.wait, limits.backoff * 2 ** (attempts - 1)), limits.max_retry_after
                 )
                 if attempts > limits.retries or time.monotonic() + wait > deadline_at:
-                    word = (
-                        "请求过于频繁 (HTTP 429)"
-                        if retry.status == 429
-                        else f"服务器暂时故障 (HTTP {retry.status})"
-                    )
-                    return _failure(
-                        request,
-                        attempts,
-                        FetchError(
-                            f"{word}，重试 {attempts - 1} 次后仍失败",
-                            "稍后再运行；若是自建 RSSHub，检查其日志与目标网站的访问频率限制",
-                            http_status=retry.status,
-                        ),
-                    )
+                    return _failure(request, attempts, _gave_up(retry, attempts))
                 time.sleep(wait)
             except FetchError as exc:
                 return _failure(request, attempts, exc)
-            except httpx.TimeoutException as exc:
-                what = (
-                    "连接" if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout) else "读取"
-                )
+            except _TIMEOUTS as exc:
+                if time.monotonic() >= deadline_at:
+                    return _failure(request, attempts, _too_slow(limits))
+                connect = isinstance(exc, httpx.ConnectTimeout | httpcore.ConnectTimeout)
                 return _failure(
                     request,
                     attempts,
                     FetchError(
-                        f"{what}超时", "订阅服务器响应过慢或不可达；稍后重试，检查网络与地址"
+                        f"{'连接' if connect else '读取'}超时",
+                        "订阅服务器响应过慢或不可达；稍后重试，检查网络与地址",
                     ),
                 )
-            except (httpx.HTTPError, OSError, ValueError) as exc:
+            except _NETWORK as exc:
                 return _failure(
                     request,
                     attempts,
@@ -378,6 +489,19 @@ def fetch(
                         "检查订阅地址与网络连接；若是 https，确认证书有效",
                     ),
                 )
+
+
+def _gave_up(retry: _Retry, attempts: int) -> FetchError:
+    word = (
+        "请求过于频繁 (HTTP 429)"
+        if retry.status == 429
+        else f"服务器暂时故障 (HTTP {retry.status})"
+    )
+    return FetchError(
+        f"{word}，重试 {attempts - 1} 次后仍失败",
+        "稍后再运行；若是自建 RSSHub，检查其日志与目标网站的访问频率限制",
+        http_status=retry.status,
+    )
 
 
 def _with_attempts(result: FetchResult, attempts: int) -> FetchResult:
@@ -398,7 +522,7 @@ def _failure(request: FetchRequest, attempts: int, exc: FetchError) -> FetchResu
 
 def fetch_all(
     requests: Sequence[FetchRequest],
-    limits: FetchLimits = FetchLimits(),
+    limits: FetchLimits = DEFAULT_LIMITS,
     allow_hosts: Iterable[str] = (),
     max_workers: int = 8,
     resolve: Resolver = system_resolver,
