@@ -10,6 +10,8 @@ from __future__ import annotations
 import copy
 import json
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -79,6 +81,15 @@ def test_schema_is_valid_2020_12(path: Path) -> None:
     assert schema["$id"].endswith(f"/schemas/{path.name}")
     jsonschema_rs.meta.validate(schema)
     jsonschema_rs.Draft202012Validator(schema)  # compiles: patterns and $refs resolve
+
+
+def test_check_jsonschema_accepts_every_schema() -> None:
+    """The same check editors and pre-commit hooks run (check-jsonschema, a second implementation)."""
+    tool = Path(sys.executable).with_name("check-jsonschema")
+    result = subprocess.run(
+        [str(tool), "--check-metaschema", *map(str, SCHEMAS)], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 @pytest.mark.parametrize("path", SCHEMAS, ids=lambda p: p.name)
