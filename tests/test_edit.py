@@ -319,6 +319,31 @@ def test_any_text_round_trips_exactly(flow, text):
     assert parsed.data["events"][-1] == event
 
 
+DEMO_CASES = sorted((ROOT / "cases").glob("*/YQ-*.yml"))
+
+
+@pytest.mark.parametrize("path", DEMO_CASES, ids=[p.stem for p in DEMO_CASES])
+def test_every_demo_case_takes_an_event_without_other_changes(path):
+    raw = path.read_bytes()
+    event = {"at": "2026-12-31T12:00:00+08:00", "type": "note", "by": "zhao-min", "text": "回访"}
+    after = append_event_bytes(raw, path.name, event)
+    assert isinstance(after, bytes), after
+    added = added_only(raw.decode("utf-8-sig"), after.decode("utf-8-sig"))
+    assert added[0].lstrip(" -{").startswith("at: 2026-12-31T12:00:00+08:00")
+
+
+def test_new_case_in_the_demo_repository_follows_its_highest_id(tmp_path, ids):
+    demo = tmp_path / "demo"
+    for name in ("registers", "schemas", "cases"):
+        shutil.copytree(ROOT / name, demo / name)
+    if (ROOT / "sources.yml").exists():
+        shutil.copy(ROOT / "sources.yml", demo / "sources.yml")
+    serials = [int(p.stem.split("-")[2]) for p in (ROOT / "cases").glob("*/YQ-2026-*.yml")]
+    path = new_case(demo, ids)
+    assert path.stem == f"YQ-2026-{max(serials, default=0) + 1:04d}"
+    assert errors_of(demo, path) == []
+
+
 def test_dry_run_prints_the_diff_and_writes_nothing(repo, ids):
     path = write_case(repo, ids)
     before = path.read_bytes()
