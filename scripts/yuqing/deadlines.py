@@ -128,36 +128,41 @@ class _Evaluator:
 
     def case(self, case: Case) -> None:
         now = self.now
-        events = [e for e in case.events if e.at <= now]
+        events = case.events
+        if events and events[-1].at > now:  # replaying the past: later events have not happened
+            events = tuple(e for e in events if e.at <= now)
         unit = case.lead_unit or self.office_unit
+        by_type: dict[str, list[Event]] = {}
         for event in events:
+            by_type.setdefault(event.type, []).append(event)
             if event.type == "assigned" and event.to:
                 unit = event.to
         ended = _ended_at(events)
         for rule in self.policy.rules:
             if rule.applies_to(case):
-                self._rule(case, rule, events, unit, ended)
+                self._rule(case, rule, by_type, unit, ended)
 
-    def _rule(self, case: Case, rule: Rule, events: list[Event], unit: str | None,
-              ended: datetime | None) -> None:
+    def _rule(self, case: Case, rule: Rule, by_type: Mapping[str, list[Event]],
+              unit: str | None, ended: datetime | None) -> None:
         start_event = None
         if rule.starts.field is not None:
             start = START_FIELDS[rule.starts.field](case)
             if start is None or start > self.now:
                 return
         else:
-            matching = [e for e in events if rule.starts.matches(e)]
+            matching = [e for e in by_type.get(rule.starts.event, ()) if rule.starts.matches(e)]
             if not matching:
                 return
             start_event = matching[-1] if rule.starts.occurrence == "last" else matching[0]
             start = start_event.at
         met_at = None
-        for event in events:
-            if (event.index > start_event.index if start_event else event.at >= start) and any(
-                stop.matches(event) for stop in rule.stops
-            ):
-                met_at = event.at
-                break
+        for stop in rule.stops:  # the earliest event that matches any stop, after the start
+            for event in by_type.get(stop.event, ()):
+                after = event.index > start_event.index if start_event else event.at >= start
+                if after and stop.matches(event):
+                    if met_at is None or event.at < met_at:
+                        met_at = event.at
+                    break
         if met_at is None and ended is not None and ended >= start:
             met_at = ended
         try:
