@@ -43,10 +43,10 @@ _HTML_START = re.compile(
     rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html[\s>]|head[\s>]|body[\s>])",
     re.IGNORECASE | re.DOTALL,
 )
-_BLOCK_END = re.compile(r"(?i)<\s*(?:br\s*/?|/p|/div|/li|/tr|/h[1-6]|/blockquote)\s*>")
+_BLOCK = re.compile(r"(?i)<\s*/?\s*(?:br|p|div|li|tr|h[1-6]|blockquote)\b[^>]*>")
 _BIDI = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C])
 _SPACES = re.compile(r"[ \t\u00a0\u3000]+")
-_BLANK_LINES = re.compile(r"\n\s*\n+")
+_BLANK_LINES = re.compile(r"\n{2,}")
 EXCERPT_LIMIT = 500
 
 
@@ -119,7 +119,7 @@ def clean_text(value: str) -> str:
     text = "".join(out).replace("\r\n", "\n").replace("\t", " ")
     text = _SPACES.sub(" ", text)
     text = "\n".join(line.strip() for line in text.split("\n"))
-    return _BLANK_LINES.sub("\n\n", text).strip()
+    return _BLANK_LINES.sub("\n", text).strip()
 
 
 def plain_text(value: str | None) -> str:
@@ -127,7 +127,7 @@ def plain_text(value: str | None) -> str:
     if not value:
         return ""
     if "<" in value or "&" in value:
-        value = _BLOCK_END.sub("\n", value)
+        value = _BLOCK.sub("\n", value)
         value = nh3.clean(value, tags=set(), attributes={}, clean_content_tags={"script", "style"})
         value = html.unescape(value)
     return clean_text(value)

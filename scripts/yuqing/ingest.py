@@ -402,7 +402,7 @@ def _run(
                         "at": _iso(now, repo.tz),
                         "type": "note",
                         "by": "ingest",
-                        "text": one_line(f"{link}（{_mask_personal(entry.title)}）", 300),
+                        "text": one_line(f"{link} （{_mask_personal(entry.title)}）", 300),
                     },
                 )
             )
