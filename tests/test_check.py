@@ -217,3 +217,25 @@ def load_now(text: str):
     from yuqing.model import parse_time
 
     return parse_time(text)
+
+
+def test_switching_policy_needs_only_office_yml(tmp_path):
+    root = office_copy(tmp_path / "office", with_cases=False)
+    source = {"platform": "gov-board", "posted_at": "2026-11-18T08:00:00+08:00"}
+    write_case(root, 1, source=source, level="general", quick=False,
+               discovered={"at": "2026-11-18T08:10:00+08:00", "by": "zhao-min"},
+               events=[{"at": "2026-11-18T08:20:00+08:00", "type": "registered",
+                        "by": "zhao-min"}])
+    office = root / "registers" / "office.yml"
+
+    def first_response_due() -> tuple[str, str]:
+        data = json.loads(run("--repo", str(root), "--now", DEMO_NOW, "--format", "json",
+                              "--fail-on", "never").stdout)
+        [deadline] = [d for d in data["cases"][0]["deadlines"] if d["rule"] == "first_response"]
+        return data["policy"], deadline["due"]
+
+    assert first_response_due() == ("seeds", "2026-11-19T08:00:00+08:00")
+    office.write_text(office.read_text(encoding="utf-8").replace("policy: seeds",
+                                                                 "policy: national"),
+                      encoding="utf-8")
+    assert first_response_due() == ("national", "2026-11-20T08:00:00+08:00")

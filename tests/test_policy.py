@@ -95,8 +95,10 @@ def test_national_policy_uses_61_and_80(seeds):
     assert first.length_for("general") == Length(minutes=48 * 60)
     assert first.length_for("major") == Length(minutes=24 * 60)
     assert "61号" in first.basis
-    assert national.rule("quick_answer").length == Length(minutes=5 * 60)
-    assert "80号" in national.rule("quick_answer").basis
+    authoritative = national.rule("authoritative_info")
+    assert authoritative.length == Length(minutes=5 * 60)
+    assert authoritative.levels == ("major", "critical")
+    assert "80号" in authoritative.basis
 
 
 def test_editing_a_number_needs_no_python():
