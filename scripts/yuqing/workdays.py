@@ -18,10 +18,14 @@ from yuqing.model import DEFAULT_TZ
 from yuqing.problems import Problem
 
 HOLIDAYS_PATH = "registers/holidays.yml"
-HOLIDAYS_HINT = (
-    "请在 registers/holidays.yml 的 years 下加入该年：year、basis（国务院办公厅关于该年部分节假日"
-    "安排的通知）、holidays（每个假期的 name、from、to）和 workdays（调休上班的周末日期）"
-)
+
+
+def holidays_hint(year: int) -> str:
+    return (
+        f"请在 registers/holidays.yml 的 years 下加入 {year} 年：year、basis（国务院办公厅关于"
+        f"{year}年部分节假日安排的通知）、holidays（每个假期的 name、from、to）和 workdays"
+        "（调休上班的周末日期）"
+    )
 
 
 class UnknownYear(Exception):
@@ -175,7 +179,7 @@ def unknown_year_problem(year: int, path: str, field: str, what: str) -> Problem
     return Problem(
         path, None, None, field,
         f"{what}需要 {year} 年的工作日安排，但 chinesecalendar 与 {HOLIDAYS_PATH} 都没有 {year} 年",
-        HOLIDAYS_HINT.replace("该年", f"{year} 年"),
+        holidays_hint(year),
         code="unknown-year",
     )
 
@@ -190,7 +194,7 @@ def calendar_warnings(calendar: Calendar, now: datetime) -> list[Problem]:
         problems.append(Problem(
             HOLIDAYS_PATH, None, None, "years",
             f"还没有 {next_year} 年的节假日安排，{next_year} 年的工作日时限将无法计算",
-            HOLIDAYS_HINT.replace("该年", f"{next_year} 年") + "；或升级 chinesecalendar",
+            holidays_hint(next_year) + "；或升级 chinesecalendar",
             severity="warning", code="next-year-unknown",
         ))
     return problems
