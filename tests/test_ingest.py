@@ -150,7 +150,7 @@ def test_demo_ingest_opens_links_and_skips(office: Path):
 
     noted = load(office / "cases/2026/YQ-2026-0012.yml")["events"][-1]
     assert noted["type"] == "note"
-    assert noted["text"].startswith("重复反映：https://tieba.baidu.com/p/9123456701 ")
+    assert noted["text"].startswith("https://tieba.baidu.com/p/9123456701 （重复反映：")
 
 
 def test_second_run_changes_nothing(office: Path):

@@ -103,5 +103,5 @@ def test_state_keys_and_note_urls():
     index = DuplicateIndex()
     index.remember_key("url:x.org/a")
     assert index.seen(None, "http://x.org/a") == ("url", "")
-    assert urls_in_note("重复反映：https://x.org/p/9 （标题）") == ["https://x.org/p/9"]
+    assert urls_in_note("https://x.org/p/9 （重复反映：标题）") == ["https://x.org/p/9"]
     assert urls_in_note("别的备注 https://x.org") == []

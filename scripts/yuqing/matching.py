@@ -174,7 +174,7 @@ def entry_keys(guid: str | None, url: str | None) -> list[str]:
 
 
 def urls_in_note(text: str | None) -> list[str]:
-    """URLs of repeat reports recorded by ingest as ``note`` events (``重复反映：<url>``)."""
-    if not text or not text.startswith(REPEAT_NOTE_PREFIX):
+    """URLs of repeat reports recorded by ingest as ``note`` events (``<url> （重复反映：…）``)."""
+    if not text or REPEAT_NOTE_PREFIX not in text:
         return []
     return [u.rstrip("。，,.)）") for u in _URL_IN_TEXT.findall(text)]
