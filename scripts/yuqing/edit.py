@@ -1,9 +1,8 @@
 """``new`` and ``event``: create and update case files so nobody has to hand-edit YAML.
 
-Every edit is computed first (an ``Edit``: the bytes before and after), checked in the context of
-the whole repository by the same validator CI runs, and only then written atomically. An appended
-event changes nothing else in the file: the YAML is round-tripped with ruamel.yaml and the result
-must differ from the original by inserted lines only, otherwise the edit is refused.
+Every edit is computed first (an ``Edit``: the bytes before and after), checked by the same
+validator CI runs against the repository's registers, and only then written atomically under the
+repository lock. An appended event changes nothing else in the file (``roundtrip``).
 """
 
 from __future__ import annotations
@@ -12,6 +11,7 @@ import dataclasses
 import difflib
 import io
 import re
+import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -135,29 +135,42 @@ def _iso(moment: datetime) -> str:
 # --- validation in the context of the repository ---------------------------------------------
 
 
+# Cross-case checks whose outcome an appended event or a new case cannot change; they need every
+# case file loaded, which costs seconds in a large archive, so they are left to `yuqing validate`.
+_OTHER_CASES_CODES = frozenset({"ref.related", "case.id-duplicate"})
+
+
 def check_in_repository(root: Path, display: str, data: bytes) -> list[Problem]:
     """Problems of ``data`` if it were the file ``display``, judged by the repository validator.
 
-    The candidate is written to a temporary file outside the repository and loaded as an extra
-    case next to the real ones, so references, ids and the timeline are checked exactly as CI will.
+    The validator runs on a scratch copy of the registers, schemas and ``sources.yml`` with the
+    candidate as its only case, so every reference to a unit, person, category, platform or feed
+    and the case's own timeline are checked exactly as CI will, without loading the whole archive.
     """
     from yuqing.validate import validate_repository
 
-    name = Path(display).name
     with tempfile.TemporaryDirectory(prefix="yuqing-edit-") as tmp:
-        candidate = Path(tmp).resolve() / name
+        scratch = Path(tmp).resolve()
+        for name in ("registers", "schemas"):
+            if (root / name).is_dir():
+                shutil.copytree(root / name, scratch / name)
+        if (root / "sources.yml").is_file():
+            shutil.copyfile(root / "sources.yml", scratch / "sources.yml")
+        (scratch / "cases").mkdir()
+        candidate = scratch / "candidate" / Path(display).name
+        candidate.parent.mkdir()
         candidate.write_bytes(data)
-        found = validate_repository(root, [candidate])
-        shown = candidate.as_posix()
-    problems = []
-    for p in found:
-        if p.path != shown:
-            continue
-        # The file being replaced is still on disk with the same id: not a real duplicate.
-        if p.code == "case.id-duplicate" and display in p.message:
-            continue
-        problems.append(dataclasses.replace(p, path=display))
-    return problems
+        found = validate_repository(scratch, [candidate])
+        shown = candidate.relative_to(scratch).as_posix()
+    return [dataclasses.replace(p, path=display) for p in found
+            if p.path == shown and p.code not in _OTHER_CASES_CODES]
+
+
+def register_ids(root: Path, register: str) -> list[str]:
+    """The ids in ``registers/<register>.yml`` (``units``, ``people``…), read without the cases."""
+    data = _read_register(root, f"registers/{register}.yml")
+    items = data.get(register) if isinstance(data, dict) else None
+    return sorted(str(item["id"]) for item in items or () if isinstance(item, dict) and "id" in item)
 
 
 def _split(problems: list[Problem]) -> tuple[list[Problem], tuple[Problem, ...]]:

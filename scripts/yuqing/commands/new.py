@@ -43,27 +43,27 @@ def parse_time_option(value: str, name: str) -> datetime:
 
 # Unknown ids: the refusal lists every valid id, not the validator's shortened list.
 _REGISTER_OF_CODE = {
-    "ref.platform": ("platforms", "registers/platforms.yml"),
-    "ref.category": ("categories", "registers/categories.yml"),
-    "ref.unit": ("units", "registers/units.yml"),
-    "ref.person": ("people", "registers/people.yml"),
+    "ref.platform": "platforms",
+    "ref.category": "categories",
+    "ref.unit": "units",
+    "ref.person": "people",
 }
+
+
+def valid_ids(root: Path, register: str) -> str:
+    from yuqing.edit import register_ids
+
+    listed = "、".join(register_ids(root, register)) or "（尚未登记）"
+    return f"可用：{listed}（registers/{register}.yml）"
 
 
 def explain(problems: list[Problem], options: dict[str, str], root: Path) -> str:
     """Problems of a refused edit, each led by the option that caused it when there is one."""
-    registers = None
-    if any(p.code in _REGISTER_OF_CODE for p in problems):
-        from yuqing.repo import load_repository
-
-        registers = load_repository(root)
     lines: list[str] = []
     for p in problems:
         hint = p.hint
-        if registers is not None and p.code in _REGISTER_OF_CODE:
-            attribute, where = _REGISTER_OF_CODE[p.code]
-            listed = "、".join(sorted(getattr(registers, attribute))) or "（尚未登记）"
-            hint = f"可用：{listed}（{where}）"
+        if p.code in _REGISTER_OF_CODE:
+            hint = valid_ids(root, _REGISTER_OF_CODE[p.code])
         option = options.get(p.field)
         if option:
             line = f"{option}: {p.message}" + (f" — {hint}" if hint else "")
@@ -108,17 +108,12 @@ def command(title: str, platform: str, posted_at: str, url: str | None, author: 
           --posted-at 2026-11-18T08:12:00+08:00 --category environment --by zhao-min
     """
     from yuqing.edit import NewCase, create_case
-    from yuqing.repo import load_repository
 
-    missing = [name for name, value in (("--category", category), ("--by", by)) if not value]
+    missing = [(name, register) for name, register, value in (
+        ("--category", "categories", category), ("--by", "people", by)) if not value]
     if missing:
-        registers = load_repository(repo)
-        choices = {"--category": (registers.categories, "registers/categories.yml"),
-                   "--by": (registers.people, "registers/people.yml")}
-        for name in missing:
-            ids, where = choices[name]
-            listed = "、".join(sorted(ids)) or "（尚未登记）"
-            click.echo(f"{name}: 必须给出。可用：{listed}（{where}）", err=True)
+        for name, register in missing:
+            click.echo(f"{name}: 必须给出。{valid_ids(repo, register)}", err=True)
         sys.exit(2)
     spec = NewCase(title=title, platform=platform, by=by or "", category=category or "", now=now,
                    posted_at=parse_time_option(posted_at, "--posted-at"), url=url,
