@@ -118,6 +118,7 @@ def test_new_case_takes_the_year_of_discovery_in_beijing_time(repo, ids):
     path = new_case(repo, ids, now="2026-12-31T17:00:00Z")  # 2027-01-01 01:00 in Beijing
     assert path.name == "YQ-2027-0001.yml"
     assert path.parent.name == "2027"
+    assert "discovered: {at: 2027-01-01T01:00:00+08:00," in path.read_text(encoding="utf-8")
 
 
 def test_unknown_platform_unit_and_person_are_refused_and_nothing_is_written(repo, ids):

@@ -129,7 +129,8 @@ def case_path(root: Path, case_id: str) -> Path:
 
 
 def _iso(moment: datetime) -> str:
-    return moment.isoformat(timespec="seconds")
+    """Times are written in Beijing time like the rest of the archive (the instant is kept)."""
+    return moment.astimezone(DEFAULT_TZ).isoformat(timespec="seconds")
 
 
 # --- validation in the context of the repository ---------------------------------------------
