@@ -49,7 +49,8 @@ def _relative(root: Path, value: str) -> str:
 @click.option(
     "--fail-on", type=click.Choice(["overdue", "due-soon", "never"]), default="overdue",
     show_default=True,
-    help="出现超期（或临期）时以退出码 1 结束；never 总是 0（时限无法计算时也是 1，never 除外）。",
+    help="overdue：有超期时退出码为 1；due-soon：有超期或临期时为 1；never：总是 0。"
+    "时限因缺少节假日安排而无法计算时也为 1（never 除外）。",
 )
 @click.option("--paths", "paths", multiple=True, metavar="PATH",
               help="只检查这些案件文件（可多次给出）。")
@@ -63,6 +64,7 @@ def command(repo: Path, now: datetime, fmt: str, fail_on: str, paths: tuple[str,
 
     状态：pending 未到期、due_soon 即将到期、overdue 已超期、met 按时完成、met_late 超期完成；
     同时列出责任单位、分管领导和督办阶梯，并检查隐患排查表的解决时限。
+
     退出码：0 正常，1 触发 --fail-on（或有时限无法计算），2 用法错误。
     """
     from yuqing.checkreport import (
