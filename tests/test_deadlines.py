@@ -264,3 +264,25 @@ def test_evaluation_indexes_by_case_and_ranks_worst_state():
     _, evaluation = deadline(record, "first_response", "2026-11-19T09:00:00+08:00")
     assert evaluation.worst(record.id) == "overdue"
     assert {d.rule for d in evaluation.of(record.id)} == {"first_response", "handover"}
+
+
+def test_figures_count_open_overdue_cases_as_misses():
+    from yuqing.stats import summarize
+
+    on_time = case(("2026-11-18T09:00:00+08:00", "replied", REPLY), serial=1)
+    late = case(("2026-11-19T09:00:00+08:00", "assigned", ASSIGN),
+                ("2026-11-19T10:00:00+08:00", "replied", REPLY), serial=2)
+    open_overdue = case(serial=3)
+    open_fine = case(posted="2026-11-20T15:00:00+08:00", serial=4)
+    records = [on_time, late, open_overdue, open_fine]
+    now = at("2026-11-20T16:00:00+08:00")
+    evaluation = evaluate_records(records, [], policy(), build_calendar({}), UNITS, now)
+    summary = summarize(records, evaluation)
+    f = summary["figures"]
+    assert (f["cases"], f["replied"], f["closed"]) == (4, 2, 2)
+    assert (f["closed_on_time"], f["open_overdue"]) == (1, 1)
+    assert f["on_time_rate"] == round(1 / 3, 4)
+    assert f["reply_rate"] == 0.5
+    assert f["median_first_response_hours"] == 13.5  # 1 h and 26 h
+    assert summary["by_level"]["general"]["cases"] == 4
+    assert summary["by_month"]["2026-11"]["cases"] == 4
