@@ -239,3 +239,15 @@ def test_switching_policy_needs_only_office_yml(tmp_path):
                                                                  "policy: national"),
                       encoding="utf-8")
     assert first_response_due() == ("national", "2026-11-20T08:00:00+08:00")
+
+
+def test_markdown_keeps_the_worst_rows_when_limited():
+    full = run("--repo", str(ROOT), "--now", DEMO_NOW, "--format", "markdown").stdout
+    short = run("--repo", str(ROOT), "--now", DEMO_NOW, "--format", "markdown",
+                "--max-rows", "2").stdout
+    rows = [line for line in short.splitlines() if line.startswith("| 🔴") or
+            line.startswith("| 🟠")]
+    assert len(rows) == 2
+    assert all("已超期" in row for row in rows)
+    assert "另有" in short
+    assert "另有" not in full

@@ -169,9 +169,10 @@ def _figures_table(summary: Mapping[str, Any], names: Names) -> list[str]:
 
 def report_markdown(cases: Sequence[Case], evaluation: Evaluation, summary: Mapping[str, Any],
                     names: Names, *, show_all: bool = False, title: str = "舆情时限检查",
-                    hazard_names: Mapping[str, str] | None = None) -> str:
+                    hazard_names: Mapping[str, str] | None = None, max_rows: int = 300) -> str:
     """Chinese Markdown grouped by responsible unit, worst unit first; ``show_all`` lists every
-    deadline (the pull-request comment), otherwise only overdue and due-soon ones (the issue)."""
+    deadline (the pull-request comment), otherwise only overdue and due-soon ones (the issue).
+    At most ``max_rows`` rows (the worst; 0 = no limit): an issue body holds 65,536 characters."""
     titles = {c.id: c.title for c in cases}
     titles.update(hazard_names or {})
     counts = summary["deadlines"]
@@ -181,10 +182,12 @@ def report_markdown(cases: Sequence[Case], evaluation: Evaluation, summary: Mapp
     out.append(" · ".join(f"{STATE_MARKS[s]} {STATES[s]} **{counts.get(s, 0)}**" for s in STATES))
     out.append("")
     wanted = set(STATES) if show_all else set(SHOWN_IN_ISSUE)
+    shown = sorted((d for d in evaluation.deadlines if d.state in wanted and d.subject in titles),
+                   key=_sort_key)
+    left_out = len(shown) - max_rows if max_rows and len(shown) > max_rows else 0
     by_unit: dict[str | None, list[Deadline]] = defaultdict(list)
-    for d in evaluation.deadlines:
-        if d.state in wanted and (d.subject in titles):
-            by_unit[d.unit].append(d)
+    for d in shown[:max_rows or None]:
+        by_unit[d.unit].append(d)
     if not by_unit:
         out += ["没有超期或即将到期的时限。✅" if not show_all else "所涉案件没有时限。", ""]
 
@@ -203,6 +206,9 @@ def report_markdown(cases: Sequence[Case], evaluation: Evaluation, summary: Mapp
                 f"{md_text(titles.get(d.subject))} | {d.name} | {names.time(d.due)} | "
                 f"{names.time(d.met_at) or '—'} | {d.escalation_name or '—'} |")
         out.append("")
+    if left_out:
+        out += [f"另有 {left_out} 项未列出（报告长度有限，以上为最严重的 {max_rows} 项）；"
+                "完整清单请运行 `yuqing check` 或 `yuqing check --format json`。", ""]
     repeated = summary.get("repeated_overdue_units") or {}
     if repeated:
         out += ["### 通报：多件超期的单位", ""]

@@ -57,9 +57,11 @@ def _relative(root: Path, value: str) -> str:
 @click.option("--changed-since", metavar="REF",
               help="只检查自 REF（如 origin/main）以来改动过的案件文件，用于拉取请求评论。")
 @click.option("--all", "show_all", is_flag=True,
-              help="列出全部时限（默认只列超期、临期和未到期的）。")
+              help="列出全部时限（默认只列超期、临期和未到期的；markdown 默认只列超期和临期）。")
+@click.option("--max-rows", type=click.IntRange(min=0), default=300, show_default=True,
+              help="markdown 报告最多列出的行数（最严重的在前；0 表示不限）。议题正文有长度上限。")
 def command(repo: Path, now: datetime, fmt: str, fail_on: str, paths: tuple[str, ...],
-            changed_since: str | None, show_all: bool) -> None:
+            changed_since: str | None, show_all: bool, max_rows: int) -> None:
     """计算每件舆情、每条适用规则的截止时间和状态。
 
     状态：pending 未到期、due_soon 即将到期、overdue 已超期、met 按时完成、met_late 超期完成；
@@ -105,7 +107,8 @@ def command(repo: Path, now: datetime, fmt: str, fail_on: str, paths: tuple[str,
     elif fmt == "markdown":
         title = "本次改动涉及案件的时限" if selected is not None else "舆情时限检查"
         click.echo(report_markdown(cases, evaluation, summary, names, hazard_names=hazard_names,
-                                   show_all=show_all or selected is not None, title=title))
+                                   show_all=show_all or selected is not None, title=title,
+                                   max_rows=max_rows))
     elif fmt == "github":
         output = report_github(evaluation, names)
         if output:
