@@ -1,5 +1,5 @@
 """Case files on disk: new ones created atomically and never over an existing file, events
-appended with a round-trip edit that keeps people's comments and layout as far as ruamel can.
+appended with the round-trip edit of ``yuqing event`` (every other byte stays as it was).
 
 Ids come from file names only (``cases/<year>/YQ-<year>-<serial>.yml``): no case file is read to
 find the next free id, and a name taken by a concurrent writer just moves us to the next one.
@@ -18,6 +18,8 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from yuqing.atomic import atomic_replace, atomic_write_new
+from yuqing.problems import Problem
+from yuqing.roundtrip import append_event_bytes
 
 MODELINE = "# yaml-language-server: $schema=../../schemas/case.schema.json\n"
 _CASE_FILE = re.compile(r"^YQ-(\d{4})-(\d{4,})\.yml$")
@@ -94,12 +96,16 @@ def render_case(data: Mapping[str, Any]) -> str:
     return MODELINE + stream.getvalue()
 
 
-def write_new_case(root: Path, year: int, data: Mapping[str, Any]) -> tuple[str, Path]:
-    """Create the next free ``YQ-<year>-NNNN`` file holding ``data`` (``id`` is set here).
+def write_new_case(
+    root: Path, year: int, data: Mapping[str, Any], serial: int | None = None
+) -> tuple[str, Path]:
+    """Create the next free ``YQ-<year>-NNNN`` file holding ``data`` (``id`` is set here),
+    starting the search at ``serial`` (default: scan the year's file names).
 
     Never overwrites: if a concurrent writer took the name, the next serial is tried.
     """
-    serial = next_serial(root, year)
+    if serial is None:
+        serial = next_serial(root, year)
     while True:
         cid = case_id(year, serial)
         path = root / "cases" / str(year) / f"{cid}.yml"
@@ -112,16 +118,15 @@ def write_new_case(root: Path, year: int, data: Mapping[str, Any]) -> tuple[str,
         return cid, path
 
 
-def append_event(path: Path, event: Mapping[str, Any]) -> None:
-    """Append one event to a case file (round-trip edit, atomic replace)."""
-    yaml = _yaml()
-    text = path.read_text(encoding="utf-8")
-    data = yaml.load(text)
-    events = data.get("events")
-    if events is None:
-        events = CommentedSeq()
-        data["events"] = events
-    events.append(_commented(dict(event), "events_item"))
-    stream = io.StringIO()
-    yaml.dump(data, stream)
-    atomic_replace(path, stream.getvalue().encode("utf-8"))
+def append_events(path: Path, display: str, new_events: list[Mapping[str, Any]]) -> Problem | None:
+    """Append events to a case file, changing no other byte (``roundtrip``, as ``yuqing event``
+    does), then replace the file atomically. A Problem, and nothing written, when the file's
+    layout cannot be kept."""
+    raw = path.read_bytes()
+    for event in new_events:
+        result = append_event_bytes(raw, display, dict(event))
+        if isinstance(result, Problem):
+            return result
+        raw = result
+    atomic_replace(path, raw)
+    return None

@@ -376,7 +376,7 @@ def _run(
 
     opened: list[Opened] = []
     linked: list[Linked] = []
-    notes: list[tuple[str, dict[str, Any]]] = []
+    notes: dict[str, list[tuple[str, str]]] = {}  # case id → (address, title) of repeat reports
     new_files: list[Path] = []
     case_paths = {cid: root / paths[0] for cid, paths in repo.case_paths.items() if paths}
     in_run: set[str] = set()
@@ -394,23 +394,7 @@ def _run(
         similar, finished = index.similar_cases(entry.title)
         if similar:
             case_id, score = similar
-            # The address goes first: a post id inside it must not read as a phone number to the
-            # privacy check, which skips text that starts with a URL.
-            link = entry.url or entry.guid or ""
-            notes.append(
-                (
-                    case_id,
-                    {
-                        "at": _iso(now, repo.tz),
-                        "type": "note",
-                        "by": "ingest",
-                        "text": one_line(
-                            f"{link} （{matching.REPEAT_NOTE_PREFIX}：{_mask_personal(entry.title)}）",
-                            300,
-                        ),
-                    },
-                )
-            )
+            notes.setdefault(case_id, []).append((entry.url or entry.guid or "", entry.title))
             linked.append(Linked(case_id, entry.title, src["id"], entry.url, round(score, 2)))
             index.remember(case_id, entry.guid, entry.url)
             _remember(rec, keys)
@@ -419,14 +403,15 @@ def _run(
         if finished:
             data["related"] = [finished[0]]
         year = now.astimezone(repo.tz).year
+        if year not in serial_taken:
+            serial_taken[year] = casewriter.next_serial(root, year)
         if dry_run:
-            serial = serial_taken.get(year) or casewriter.next_serial(root, year)
-            serial_taken[year] = serial + 1
-            cid, path = casewriter.case_id(year, serial), None
+            cid, path = casewriter.case_id(year, serial_taken[year]), None
         else:
-            cid, path = casewriter.write_new_case(root, year, data)
+            cid, path = casewriter.write_new_case(root, year, data, serial_taken[year])
             new_files.append(path)
             case_paths[cid] = path
+        serial_taken[year] = int(cid.rsplit("-", 1)[1]) + 1
         rel = path.relative_to(root).as_posix() if path else f"cases/{year}/{cid}.yml"
         opened.append(
             Opened(cid, rel, data["title"], src["id"], entry.url, data["level"], keywords)
@@ -437,11 +422,17 @@ def _run(
 
     problems: list[Problem] = [p for p in source_problems if p.severity != "error"]
     if not dry_run:
-        for case_id, event in notes:
+        grouped = {
+            cid: _repeat_notes(reports, _iso(now, repo.tz)) for cid, reports in notes.items()
+        }
+        for case_id, events in grouped.items():
             if case_id in case_paths:
-                casewriter.append_event(case_paths[case_id], event)
-                if case_paths[case_id] not in new_files:
-                    new_files.append(case_paths[case_id])
+                path = case_paths[case_id]
+                refused = casewriter.append_events(path, path.relative_to(root).as_posix(), events)
+                if refused is not None:
+                    problems.append(refused)
+                elif path not in new_files:
+                    new_files.append(path)
         _save_state(root, {"version": STATE_VERSION, "sources": records})
         if new_files:
             problems += check_written(repo, new_files)
@@ -454,6 +445,26 @@ def _run(
         {k: v for k, v in skipped.items() if v},
         tuple(problems),
     )
+
+
+NOTE_BATCH = 20  # repeat reports per note event
+
+
+def _repeat_notes(reports: list[tuple[str, str]], at: str) -> list[dict[str, Any]]:
+    """One ``note`` per batch of repeat reports of a case: the addresses first (a post id inside
+    one must not read as a phone number to the privacy check, which skips text starting with a
+    URL), then the titles."""
+    events = []
+    for start in range(0, len(reports), NOTE_BATCH):
+        batch = reports[start : start + NOTE_BATCH]
+        links = " ".join(link for link, _ in batch if link)
+        titles = "；".join(_mask_personal(title) for _, title in batch)
+        count = f" {len(batch)} 条" if len(batch) > 1 else ""
+        text = f"{links} （{matching.REPEAT_NOTE_PREFIX}{count}：{titles}）".strip()
+        events.append(
+            {"at": at, "type": "note", "by": "ingest", "text": one_line(text, len(links) + 400)}
+        )
+    return events
 
 
 def check_written(repo: Repository, paths: list[Path]) -> list[Problem]:

@@ -1,7 +1,7 @@
 """Which entries matter, and which were seen before.
 
 Keyword matching compares normalized text: NFKC (full-width → half-width), traditional →
-simplified (OpenCC t2s), case-folded, without whitespace or invisible format characters — so
+simplified (OpenCC's character tables), case-folded, without whitespace or invisible format characters — so
 ``溫泉街道``, ``温泉 街道`` and ``ＷＥＮＱＵＡＮ`` match the keywords ``温泉街道`` and ``wenquan``.
 
 Dedupe works from values already in memory (the loaded cases and the state file), never by
@@ -18,22 +18,47 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from opencc import OpenCC
+import opencc
 
-_T2S = OpenCC("t2s")
 _TRACKING = re.compile(r"^(utm_|spm$|from$|share_|wfr$|_t$|timestamp$)", re.IGNORECASE)
 REPEAT_NOTE_PREFIX = "重复反映"
 _URL_IN_TEXT = re.compile(r"https?://\S+")
 SIMILARITY_THRESHOLD = 0.5
 
 
+def _character_table() -> dict[int, str]:
+    """Traditional (and Taiwan/Hong Kong variant) characters → simplified, from OpenCC's own
+    dictionaries. Character by character is enough for matching, because keywords and text go
+    through the same table, and ``str.translate`` is fast enough for thousands of entries."""
+    folder = Path(opencc.__file__).parent / "dictionary"
+
+    def pairs(name: str) -> dict[str, str]:
+        out = {}
+        for line in (folder / name).read_text(encoding="utf-8").splitlines():
+            fields = line.split()
+            if len(fields) >= 2 and len(fields[0]) == 1 and len(fields[1]) == 1:
+                out.setdefault(fields[0], fields[1])
+        return out
+
+    to_simplified = pairs("TSCharacters.txt")
+    table = {ord(t): s for t, s in to_simplified.items()}
+    for name in ("TWVariantsRev.txt", "HKVariantsRev.txt"):
+        for variant, standard in pairs(name).items():
+            table.setdefault(ord(variant), to_simplified.get(standard, standard))
+    return table
+
+
+_T2S = _character_table()
+
+
 @lru_cache(maxsize=65536)
 def normalize(text: str) -> str:
     """The form keywords and text are compared in."""
     text = unicodedata.normalize("NFKC", text)
-    text = _T2S.convert(text).casefold()
+    text = text.translate(_T2S).casefold()
     return "".join(ch for ch in text if not ch.isspace() and unicodedata.category(ch) != "Cf")
 
 
