@@ -7,6 +7,7 @@ excerpt or a reply would be published on the site. Scanned on raw data, before t
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -45,8 +46,18 @@ def _strings(
             yield from _strings(value, (*path, index))
 
 
+# Cheap necessary conditions: every phone or ID number above has seven digits in a row, or is a
+# mobile number written in 3-4-4 groups. Two plain searches cost a fraction of the full patterns.
+_PREFILTERS = (re.compile(r"[0-9]{7}"), re.compile(r"[0-9]{3}[- ][0-9]{4}[- ][0-9]{4}"))
+
+
 def find_personal_data(data: Any) -> Iterator[tuple[tuple[str | int, ...], str]]:
     """(field path, what was found) for each phone or ID number outside ``confidential``."""
+    # One C-speed search over the whole document first: most files have nothing that even looks
+    # like a number of that kind, and walking every string in Python costs more than parsing.
+    text = json.dumps(data, ensure_ascii=False)
+    if not any(prefilter.search(text) for prefilter in _PREFILTERS):
+        return
     for path, text in _strings(data):
         if not any(ch.isdigit() for ch in text):
             continue

@@ -70,6 +70,10 @@ class Repository:
 
 def relative(root: Path, path: Path) -> str:
     try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        pass
+    try:
         return path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
         return path.as_posix()
@@ -290,8 +294,10 @@ def load_repository(root: Path, extra_case_files: Iterable[Path] = ()) -> Reposi
     cases: list[Case] = []
     paths: dict[str, list[str]] = {}
     files = case_files(root)
-    seen = {p.resolve() for p in files}
-    files += [p for p in extra_case_files if p.resolve() not in seen]
+    extra = [p.resolve() for p in extra_case_files]
+    if extra:
+        seen = {p.resolve() for p in files}
+        files += [p for p in extra if p not in seen]
     for path in files:
         case = _load_case(ld, path, registers["tz"])
         if case is not None:
