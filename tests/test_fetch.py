@@ -197,7 +197,7 @@ def test_unreachable_port_is_an_error_not_an_exception():
     server._server.server_close()
     result = get(url)
     assert result.status == "error"
-    assert result.error
+    assert result.error.startswith("无法连接 127.0.0.1:")
 
 
 def test_fetch_all_keeps_order_and_isolates_failures(feed_server: FeedServer):

@@ -338,6 +338,48 @@ def test_metrics_graded_by_policy_and_related_to_finished_case(
     assert errors(validate_repository(office, [office / opened.path])) == []
 
 
+def test_gbk_feed_without_charset_header_or_declaration(office: Path, feed_server: FeedServer):
+    body = rss(
+        item("温泉街道龙岗社区垃圾分类亭无人值守", "gbk-1", "垃圾满地"),
+        encoding="GBK",
+        declare=False,
+    )
+    feed_server.static("/gbk.xml", body, "application/xml")  # no charset anywhere
+    write_sources(
+        office,
+        [
+            {
+                "id": "gbk",
+                "name": "老论坛",
+                "platform": "local-forum",
+                "url": feed_server.url("/gbk.xml"),
+                "keywords": ["温泉街道"],
+            }
+        ],
+    )
+    (opened,) = ingest(office).opened
+    case = load(office / opened.path)
+    assert case["title"] == "温泉街道龙岗社区垃圾分类亭无人值守"
+    assert case["source"]["excerpt"] == "垃圾满地"
+
+
+def test_written_files_are_checked_against_the_registers(office: Path):
+    from yuqing.ingest import check_written
+    from yuqing.repo import load_repository
+
+    repo = load_repository(office)
+    bad = office / "cases/2026/YQ-2026-0999.yml"
+    text = (office / "cases/2026/YQ-2026-0012.yml").read_text(encoding="utf-8")
+    bad.write_text(
+        text.replace("id: YQ-2026-0012", "id: YQ-2026-0999").replace(
+            "category: environment", "category: no-such-category"
+        ),
+        encoding="utf-8",
+    )
+    problems = check_written(repo, [bad])
+    assert any("no-such-category" in p.message for p in problems)
+
+
 def test_corrupt_state_is_a_problem_not_an_empty_state(office: Path):
     (office / "state").mkdir()
     (office / STATE_FILE).write_text("{ not json", encoding="utf-8")

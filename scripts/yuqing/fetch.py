@@ -481,14 +481,30 @@ def fetch(
                     ),
                 )
             except _NETWORK as exc:
-                return _failure(
-                    request,
-                    attempts,
-                    FetchError(
-                        f"网络错误：{exc.__class__.__name__}",
-                        "检查订阅地址与网络连接；若是 https，确认证书有效",
-                    ),
-                )
+                return _failure(request, attempts, _network_error(exc, request.url))
+
+
+def _network_error(exc: Exception, url: str) -> FetchError:
+    try:
+        where = httpx.URL(url).netloc.decode("ascii")
+    except (httpx.InvalidURL, UnicodeError, ValueError):
+        where = url
+    detail = str(exc)
+    if "CERTIFICATE" in detail.upper() or "SSL" in detail.upper():
+        return FetchError(
+            f"{where} 的 HTTPS 证书校验失败",
+            "确认证书有效且未过期；内网自签证书请把签发机构证书加入本机信任列表",
+        )
+    if isinstance(exc, httpx.ConnectError | httpcore.ConnectError | ConnectionError):
+        return FetchError(
+            f"无法连接 {where}",
+            "确认地址和端口正确、订阅服务器（如自建 RSSHub）正在运行、本机网络能访问它",
+        )
+    if isinstance(exc, httpx.RemoteProtocolError | httpcore.ProtocolError):
+        return FetchError(f"{where} 的响应不符合 HTTP 协议", "检查地址是否指向网站或 RSSHub")
+    return FetchError(
+        f"与 {where} 通信时出错（{exc.__class__.__name__}）", "稍后重试；若持续出现请检查网络"
+    )
 
 
 def _gave_up(retry: _Retry, attempts: int) -> FetchError:
