@@ -137,3 +137,17 @@ def test_chinese_search_finds_case_by_title_word(browser_page, base_url: str) ->
     assert "YQ-2026-0008" in page.locator(".md-search-result").inner_text()
     _own_host_only(base_url, seen["requests"])
     assert not seen["errors"], seen["errors"]
+
+
+def test_print_view_shows_only_the_report(browser_page, base_url: str) -> None:
+    page, _seen = browser_page
+    page.goto(base_url + "cases/YQ-2026-0001/")
+    page.emulate_media(media="print")
+    try:
+        assert page.locator(".yq-report-form").is_visible()
+        assert "舆情处置情况报告单" in page.locator(".yq-report-form").inner_text()
+        assert not page.locator("ol.yq-timeline").is_visible()
+        assert not page.locator("section.yq-audit").is_visible()
+        assert not page.locator(".md-header").is_visible()
+    finally:
+        page.emulate_media(media="screen")

@@ -249,3 +249,14 @@ def test_build_command(site_repo: Path, tmp_path: Path) -> None:
         assert raw not in page
     assert CANARY not in page
     assert (out / "index.md").is_file()
+
+
+def test_serve_needs_mkdocs(site_repo: Path) -> None:
+    from click.testing import CliRunner
+
+    from yuqing.cli import main
+
+    result = CliRunner().invoke(main, ["build", "--repo", str(site_repo), "--serve",
+                                       "--engine", "zensical"])
+    assert result.exit_code == 2
+    assert "--serve" in result.output
