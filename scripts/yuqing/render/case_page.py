@@ -190,7 +190,7 @@ def _audit(ctx: SiteContext, case: Case) -> str:
     for rev in reversed(revisions):
         fields = "、".join(FIELD_NAMES.get(f, f) for f in rev.fields)
         rows.append([
-            escape_text(fmt_time_rev(ctx, rev.when)), escape_text(rev.author),
+            ctx.time(rev.when), escape_text(rev.author),
             f"<code>{escape_text(rev.short)}</code>", escape_text(CHANGE_NAMES[rev.change]),
             escape_text(fields or "—"), escape_text(rev.message),
         ])
@@ -198,10 +198,6 @@ def _audit(ctx: SiteContext, case: Case) -> str:
     if ctx.history.shallow:
         note = '<p class="yq-warn">仓库是浅克隆，更早的修改记录不在此列。</p>'
     return note + table(("时间", "修改人", "提交", "类型", "修改字段", "提交说明"), rows)
-
-
-def fmt_time_rev(ctx: SiteContext, when) -> str:
-    return when.astimezone(ctx.tz).strftime("%Y-%m-%d %H:%M")
 
 
 def render_case(ctx: SiteContext, case: Case) -> str:
