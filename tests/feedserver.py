@@ -68,6 +68,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 class _Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 128  # many concurrent fetchers must not overflow the listen backlog
     owner: FeedServer
 
     def handle_error(self, request: object, client_address: object) -> None:

@@ -128,3 +128,11 @@ def test_entities_decoded_once():
 def test_slash_comments_become_metrics():
     body = rss(item("温泉", "g3", extra="<slash:comments>120</slash:comments>"))
     assert parse_feed(body).entries[0].metrics == {"comments": 120}
+
+
+def test_entry_without_guid_or_link_gets_a_stable_identity():
+    bare = "<item><title>温泉街道路灯坏了</title><description>一周了</description></item>"
+    first = parse_feed(rss(bare)).entries[0].guid
+    assert first is not None
+    assert first.startswith("sha256:")
+    assert parse_feed(rss(bare)).entries[0].guid == first

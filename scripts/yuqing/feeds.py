@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import calendar
 import codecs
+import hashlib
 import html
 import io
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -44,7 +44,11 @@ _HTML_START = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 _BLOCK = re.compile(r"(?i)<\s*/?\s*(?:br|p|div|li|tr|h[1-6]|blockquote)\b[^>]*>")
-_BIDI = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C])
+# C0/C1 controls except \t and \n (category Cc), bidi embeddings/overrides/isolates and marks,
+# and surrogates (only lone ones can reach a str).
+_UNWANTED = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
 _SPACES = re.compile(r"[ \t\u00a0\u3000]+")
 _BLANK_LINES = re.compile(r"\n{2,}")
 EXCERPT_LIMIT = 500
@@ -110,13 +114,7 @@ def decode_body(body: bytes, content_type: str | None = None) -> tuple[str, str]
 
 def clean_text(value: str) -> str:
     """Drop control characters (keeping newlines), bidi overrides, lone surrogates, NUL."""
-    out = []
-    for ch in value.translate(_BIDI):
-        cat = unicodedata.category(ch)
-        if cat == "Cs" or (cat == "Cc" and ch not in "\n\t"):
-            continue
-        out.append(ch)
-    text = "".join(out).replace("\r\n", "\n").replace("\t", " ")
+    text = _UNWANTED.sub("", value.replace("\r\n", "\n").replace("\t", " "))
     text = _SPACES.sub(" ", text)
     text = "\n".join(line.strip() for line in text.split("\n"))
     return _BLANK_LINES.sub("\n", text).strip()
@@ -175,13 +173,25 @@ def _entry(raw: feedparser.FeedParserDict) -> FeedEntry:
     if not body:
         body = raw.get("summary") or raw.get("description") or ""
     guid = raw.get("id") or raw.get("guid")
+    title = one_line(plain_text(raw.get("title")))
+    text = plain_text(body)
+    url = _http_url(raw.get("link"))
+    published = _published(raw)
+    if isinstance(guid, str) and guid.strip():
+        guid = one_line(clean_text(guid))
+    elif url is None:
+        # Neither guid nor link: a stable stand-in, so the entry is still recognised next time.
+        seed = "\n".join((title, published.isoformat() if published else "", text[:500]))
+        guid = "sha256:" + hashlib.sha256(seed.encode("utf-8")).hexdigest()[:32]
+    else:
+        guid = None
     return FeedEntry(
-        title=one_line(plain_text(raw.get("title"))),
-        text=plain_text(body),
-        guid=one_line(clean_text(guid)) if isinstance(guid, str) and guid.strip() else None,
-        url=_http_url(raw.get("link")),
+        title=title,
+        text=text,
+        guid=guid,
+        url=url,
         author=one_line(plain_text(raw.get("author"))) or None,
-        published=_published(raw),
+        published=published,
         metrics=_metrics(raw),
     )
 

@@ -23,7 +23,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import httpcore
 import httpx
@@ -33,6 +33,7 @@ from yuqing import __version__
 USER_AGENT = (
     f"yuqing/{__version__} (+https://github.com/; feed reader for public-opinion case tracking)"
 )
+T = TypeVar("T")
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 
@@ -542,11 +543,20 @@ def fetch_all(
     allow_hosts: Iterable[str] = (),
     max_workers: int = 8,
     resolve: Resolver = system_resolver,
-) -> list[FetchResult]:
-    """Fetch many feeds at once (bounded threads); results come back in the order asked."""
+    then: Callable[[FetchResult], T] | None = None,
+) -> list[FetchResult] | list[T]:
+    """Fetch many feeds at once (bounded threads); results come back in the order asked.
+
+    ``then`` runs on each result in the same worker thread (e.g. parsing), so one source's
+    processing overlaps with the others' network waits."""
     allowed = tuple(allow_hosts)
     if not requests:
         return []
+
+    def work(request: FetchRequest) -> Any:
+        result = fetch(request, limits, allowed, resolve)
+        return result if then is None else then(result)
+
     workers = max(1, min(max_workers, len(requests)))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="yuqing-fetch") as pool:
-        return list(pool.map(lambda r: fetch(r, limits, allowed, resolve), requests))
+        return list(pool.map(work, requests))

@@ -20,7 +20,7 @@ from typing import Any
 
 from yuqing import casewriter, loader, matching
 from yuqing.atomic import atomic_replace
-from yuqing.feeds import EXCERPT_LIMIT, FeedEntry, FeedError, one_line, parse_feed
+from yuqing.feeds import EXCERPT_LIMIT, FeedEntry, FeedError, ParsedFeed, one_line, parse_feed
 from yuqing.fetch import FetchLimits, FetchRequest, FetchResult, fetch_all, normalize_host
 from yuqing.model import Case, Metrics, build_case
 from yuqing.privacy import ID_NUMBER, LANDLINE, MOBILE
@@ -335,28 +335,28 @@ def _run(
                 rec.get("last_modified") if same_url else None,
             )
         )
-    results = fetch_all(requests, limits, hosts, max_workers)
+    results = fetch_all(requests, limits, hosts, max_workers, then=_parsed)
 
     index = _index(repo, state)
     outcomes: list[SourceOutcome] = []
     candidates: list[tuple[datetime, int, int, dict[str, Any], FeedEntry, tuple[str, ...]]] = []
     skipped = dict.fromkeys(SKIP_REASONS, 0)
-    for order, (src, result) in enumerate(zip(sources, results, strict=True)):
+    for order, (src, (result, parsed)) in enumerate(zip(sources, results, strict=True)):
         rec = records.setdefault(src["id"], {"seen": []})
         previous_success = rec.get("last_success")
         outcome = _source_outcome(src, result, rec, now)
         if outcome.status != "ok":
             outcomes.append(outcome)
             continue
-        try:
-            feed = parse_feed(result.body, result.content_type)
-        except FeedError as exc:
+        if not isinstance(parsed, ParsedFeed):
+            error = parsed or FeedError("订阅内容为空", "检查订阅地址")
             rec["last_success"] = previous_success
-            _record_failure(rec, now, exc.message, exc.hint)
+            _record_failure(rec, now, error.message, error.hint)
             outcomes.append(
-                SourceOutcome(src["id"], src["name"], "error", error=exc.message, hint=exc.hint)
+                SourceOutcome(src["id"], src["name"], "error", error=error.message, hint=error.hint)
             )
             continue
+        feed = parsed
         rec["etag"], rec["last_modified"] = result.etag, result.last_modified
         rec["entries_seen"] = len(feed.entries)
         rule = matching.KeywordRule.of(src.get("keywords", []), src.get("exclude", []))
@@ -509,6 +509,17 @@ def check_written(repo: Repository, paths: list[Path]) -> list[Problem]:
     cases = tuple(c for c in repo.cases if c.path not in shown) + tuple(written)
     problems += [p for p in cross_check(replace(repo, cases=cases)) if p.path in shown]
     return problems
+
+
+def _parsed(result: FetchResult) -> tuple[FetchResult, ParsedFeed | FeedError | None]:
+    """Parse in the fetching thread; the body is not kept once parsed."""
+    if result.status != "ok":
+        return result, None
+    try:
+        parsed: ParsedFeed | FeedError = parse_feed(result.body, result.content_type)
+    except FeedError as exc:
+        parsed = exc
+    return replace(result, body=b""), parsed
 
 
 def _remember(rec: dict[str, Any], keys: list[str]) -> None:

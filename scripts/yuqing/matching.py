@@ -54,12 +54,18 @@ def _character_table() -> dict[int, str]:
 _T2S = _character_table()
 
 
+# Whitespace and the invisible format characters (Unicode Cf) a post can hide inside a word.
+_INVISIBLE = re.compile(
+    "[\\s\u00ad\u0600-\u0605\u061c\u06dd\u070f\u180e\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000e0001\U000e0020-\U000e007f]+"
+)
+
+
 @lru_cache(maxsize=65536)
 def normalize(text: str) -> str:
     """The form keywords and text are compared in."""
     text = unicodedata.normalize("NFKC", text)
-    text = text.translate(_T2S).casefold()
-    return "".join(ch for ch in text if not ch.isspace() and unicodedata.category(ch) != "Cf")
+    return _INVISIBLE.sub("", text.translate(_T2S).casefold())
 
 
 def title_key(title: str) -> str:
