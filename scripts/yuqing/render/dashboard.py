@@ -78,6 +78,20 @@ def charts(ctx: SiteContext, summary: dict) -> dict[str, str]:
     }
 
 
+def _figure_rows(groups: dict[str, dict], label) -> list[list[str]]:
+    rows = []
+    for key, f in sorted(groups.items(), key=lambda kv: -kv[1]["cases"]):
+        hours = f["median_first_response_hours"]
+        rows.append([label(key), escape_text(f["cases"]), escape_text(f["open_overdue"]),
+                     escape_text(_percent(f["reply_rate"])), escape_text(_percent(f["close_rate"])),
+                     escape_text(_percent(f["on_time_rate"])),
+                     escape_text("—" if hours is None else fmt_duration(hours))])
+    return rows
+
+
+FIGURE_HEADERS = ("", "件数", "未办结且超期", "回复率", "办结率", "按时办结率", "首次回应中位数")
+
+
 def render_dashboard(ctx: SiteContext) -> dict[str, str]:
     summary = summarize(ctx.repository.cases, ctx.evaluation, ctx.tz)
     fig = summary["figures"]
@@ -132,6 +146,16 @@ def render_dashboard(ctx: SiteContext) -> dict[str, str]:
         more,
         '<h2 id="charts">统计图表</h2>',
         f'<div class="yq-charts">{chart_html}</div>',
+        '<h2 id="by-unit">按责任单位</h2>',
+        table(("责任单位", *FIGURE_HEADERS[1:]), _figure_rows(
+            summary["by_unit"], lambda k: ctx.unit_link(PAGE, None if k.startswith("（") else k))),
+        '<h2 id="by-category">按类别</h2>',
+        table(("类别", *FIGURE_HEADERS[1:]), _figure_rows(
+            summary["by_category"], lambda k: escape_text(ctx.category_name(k)))),
+        '<h2 id="by-level">按级别</h2>',
+        table(("级别", *FIGURE_HEADERS[1:]), _figure_rows(
+            summary["by_level"], lambda k: escape_text(LEVEL_NAMES.get(k, k)))),
+        "<p>按时办结率 = 按时办结 ÷（已办结 + 未办结且超期）。</p>",
         "</div>",
     )
     pages = {PAGE: front_matter("首页", hide=("toc",)) + body}
