@@ -26,7 +26,8 @@ PROJECT = Path(__file__).resolve().parents[1]
 DEMO = PROJECT / "build" / "demo"
 NOW = "2026-11-20T16:00:00+08:00"
 FEED_PORT = 8765
-OFFICE_FILES = ("registers", "schemas", "cases", "sources.yml", "mkdocs.yml", "docs")
+# What an office repository made from this template holds (scripts/ too: mkdocs.yml's hook lives there).
+OFFICE_FILES = ("registers", "schemas", "cases", "sources.yml", "mkdocs.yml", "docs", "scripts")
 
 
 def say(text: str) -> None:
@@ -134,7 +135,9 @@ def main() -> None:
             shutil.copytree(
                 source,
                 DEMO / name,
-                ignore=shutil.ignore_patterns("generated", "readme-parts", "DESIGN.md"),
+                ignore=shutil.ignore_patterns(
+                    "generated", "readme-parts", "DESIGN.md", "__pycache__", "*.egg-info"
+                ),
             )
         elif source.is_file():
             shutil.copy(source, DEMO / name)
