@@ -57,30 +57,32 @@ class History:
         return self.revisions.get(path, ())
 
 
-def sections(text: bytes) -> dict[str, int]:
-    """Top-level key → hash of its whole block (the key line and its indented lines)."""
-    out: dict[str, int] = {}
-    for piece in _TOP.split(text):
-        colon = piece.find(b":")
-        if colon > 0 and piece[:1] in _KEY_START:
-            key = piece[:colon]
-            out[_KEYS.get(key) or _key(key)] = hash(piece.rstrip(b"\n"))
-    return out
+def sections(text: bytes) -> dict[bytes, int]:
+    """Top-level key → hash of its whole block (the key line and its indented lines).
+
+    Hot path (every blob of the history): C-level split, one small dict comprehension."""
+    pieces = _TOP.split(text.rstrip(b"\n"))
+    if text[:1] not in _KEY_START:  # the modeline comment before the first key
+        del pieces[0]
+    return {piece.partition(b":")[0]: hash(piece) for piece in pieces if b":" in piece}
 
 
 _KEY_START = frozenset(bytes([c]) for c in b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
 _KEYS: dict[bytes, str] = {}
 
 
-def _key(raw: bytes) -> str:
-    _KEYS[raw] = raw.rstrip().decode("utf-8", errors="replace")
-    return _KEYS[raw]
+def _name(raw: bytes) -> str:
+    name = _KEYS.get(raw)
+    if name is None:
+        name = _KEYS[raw] = raw.strip().decode("utf-8", errors="replace")
+    return name
 
 
-def changed_fields(old: dict[str, int] | None, new: dict[str, int] | None) -> tuple[str, ...]:
+def changed_fields(old: dict[bytes, int] | None, new: dict[bytes, int] | None
+                   ) -> tuple[str, ...]:
     old, new = old or {}, new or {}
-    keys = [k for k in new if old.get(k) != new[k]]
-    return tuple(keys + [k for k in old if k not in new])
+    keys = [k for k in new if old.get(k) != new[k]] + [k for k in old if k not in new]
+    return tuple(map(_name, keys))
 
 
 def _unquote(raw: bytes) -> str:
@@ -96,7 +98,7 @@ class _BlobReader(threading.Thread):
     def __init__(self, stream: IO[bytes]) -> None:
         super().__init__(daemon=True)
         self.stream = stream
-        self.found: dict[str, dict[str, int]] = {}
+        self.found: dict[str, dict[bytes, int]] = {}
 
     def run(self) -> None:
         read, readline, found = self.stream.read, self.stream.readline, self.found
