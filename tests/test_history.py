@@ -99,3 +99,17 @@ def test_shallow_clone_is_flagged(repo: Path, tmp_path_factory: pytest.TempPathF
     assert history.shallow
     assert history.problem is not None
     assert "fetch-depth" in (history.problem.hint or "")
+
+
+def test_cache_gives_the_same_trail_and_survives_corruption(repo: Path) -> None:
+    commit(repo, CASE, BASE, "新建案件")
+    commit(repo, CASE, BASE.replace("老标题", "新标题"), "改标题")
+    fresh = read_history(repo, cache=False)
+    first = read_history(repo)
+    cache_file = repo / ".cache" / "yuqing" / "history-fields.json"
+    assert cache_file.is_file()
+    second = read_history(repo)  # every pair known: no blob read
+    assert fresh.revisions == first.revisions == second.revisions
+    assert second.of(CASE)[1].fields == ("title",)
+    cache_file.write_text("{not json", encoding="utf-8")
+    assert read_history(repo).revisions == fresh.revisions

@@ -9,6 +9,8 @@ once. Never one git call per file.
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import shutil
 import subprocess
@@ -22,6 +24,8 @@ from typing import IO
 from yuqing.problems import Problem
 
 CASES_DIR = "cases"
+CACHE_FILE = ".cache/yuqing/history-fields.json"  # .cache/ is in .gitignore
+CACHE_VERSION = 1
 _CASES_PREFIX = b"cases/"
 _COMMIT = b"\x00\x00"  # our --format marker; a raw line starts with ":"
 _FORMAT = "--format=%x00%x00%H%x00%an%x00%aI%x00%s"
@@ -125,8 +129,10 @@ def git_log_command(root: Path) -> list[str]:
     ]
 
 
-def _entries(log: IO[bytes], want: IO[bytes]) -> list[_Entry]:
-    """The raw log → one entry per (commit, case file); each blob is asked for once, at once.
+def _entries(log: IO[bytes], want: IO[bytes], known: dict[str, tuple[str, ...]]
+             ) -> list[_Entry]:
+    """The raw log → one entry per (commit, case file); each blob whose fields are not
+    ``known`` yet is asked for once, at once.
 
     No pathspec on ``git log``: limiting to ``cases/`` makes git simplify history, which costs
     more than skipping the few other files here."""
@@ -140,11 +146,12 @@ def _entries(log: IO[bytes], want: IO[bytes]) -> list[_Entry]:
                 continue
             parts = meta.split()
             old, new, status = parts[2].decode(), parts[3].decode(), parts[4][:1]
-            for blob in (new, old):
-                if blob not in asked:
-                    asked.add(blob)
-                    want.write(blob.encode() + b"\n")
             change = {b"A": "added", b"D": "deleted"}.get(status, "modified")
+            if change != "deleted" and f"{old}:{new}" not in known:
+                for blob in (new, old):
+                    if blob not in asked:
+                        asked.add(blob)
+                        want.write(blob.encode() + b"\n")
             entries.append(_Entry(_unquote(name), header, old, new, change))
         elif line.startswith(_COMMIT):
             want.flush()
@@ -167,17 +174,44 @@ def _git_state(root: Path) -> tuple[bool, bool]:
     return (lines[:1] == ["true"], lines[1:2] == ["true"])
 
 
-def read_history(root: Path) -> History:
+def _load_cache(root: Path) -> dict[str, tuple[str, ...]]:
+    try:
+        data = json.loads((root / CACHE_FILE).read_text(encoding="utf-8"))
+        if data.get("version") == CACHE_VERSION:
+            return {k: tuple(v) for k, v in data["pairs"].items()}
+    except (OSError, ValueError, AttributeError, KeyError, TypeError):
+        pass
+    return {}
+
+
+def _save_cache(root: Path, pairs: dict[str, tuple[str, ...]]) -> None:
+    """Best effort: a cache that cannot be written only makes the next build slower."""
+    path = root / CACHE_FILE
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent,
+                                         delete=False, suffix=".tmp") as tmp:
+            json.dump({"version": CACHE_VERSION, "pairs": pairs}, tmp, ensure_ascii=False,
+                      separators=(",", ":"))
+        os.replace(tmp.name, path)
+    except OSError:
+        pass
+
+
+def read_history(root: Path, *, cache: bool = True) -> History:
     """The audit trail of every case file (oldest revision first) from one git pass.
 
     Not a git repository, no git, or no commits yet: an empty history with a warning Problem
-    (the site is still built; its case pages say the history is unavailable)."""
+    (the site is still built; its case pages say the history is unavailable).
+    With ``cache``, the fields each (old blob, new blob) pair changed are remembered in
+    ``.cache/yuqing/`` (content-addressed, so never stale): later builds read only new blobs."""
     if shutil.which("git") is None:
         return History(problem=_warning("找不到 git 命令，网站不含修改记录", "安装 git 后重新生成"))
     inside, shallow = _git_state(root)
     if not inside:
         return History(problem=_warning("此目录不是 Git 仓库，网站不含修改记录",
                                         "在 Git 仓库中运行 yuqing build"))
+    known = _load_cache(root) if cache else {}
     # git log and git cat-file run side by side: blob ids go to cat-file as the log names
     # them, and a thread splits the blobs into sections while both git processes work.
     blobs = subprocess.Popen(["git", "-C", str(root), "cat-file", "--batch"],
@@ -190,7 +224,7 @@ def read_history(root: Path) -> History:
         reader = _BlobReader(blobs.stdout)
         reader.start()
         try:
-            entries = _entries(log.stdout, blobs.stdin)
+            entries = _entries(log.stdout, blobs.stdin, known)
         finally:
             blobs.stdin.close()
             failed = log.wait() != 0
@@ -202,13 +236,20 @@ def read_history(root: Path) -> History:
         if "does not have any commits" in error:
             return History()
         return History(problem=_warning(f"git log 失败：{error}", "检查仓库是否完整（git fsck）"))
-    found = reader.found
+    found, learned = reader.found, 0
     by_path: dict[str, list[Revision]] = {}
     for e in reversed(entries):  # oldest first
-        fields = changed_fields(found.get(e.old), found.get(e.new))
-        if e.change == "deleted":
-            fields = ()
+        fields: tuple[str, ...] = ()
+        if e.change != "deleted":
+            pair = f"{e.old}:{e.new}"
+            cached = known.get(pair)
+            if cached is None:
+                cached = known[pair] = changed_fields(found.get(e.old), found.get(e.new))
+                learned += 1
+            fields = cached
         by_path.setdefault(e.path, []).append(Revision(*e.header, fields, e.change))
+    if cache and learned:
+        _save_cache(root, known)
     problem = None
     if shallow:
         problem = _warning("仓库是浅克隆（shallow clone），修改记录不完整",
