@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from conftest import large_yaml, nested_yaml
 from yuqing.cli import main
 from yuqing.validate import validate_repository
 
@@ -145,3 +146,26 @@ def test_personal_data_inside_confidential_is_fine(tmp_path: Path) -> None:
     assert demo_with_reporter, "the demo office should show a confidential reporter"
     code, output = run(*(str(p) for p in demo_with_reporter))
     assert code == 0, output
+
+
+@pytest.mark.parametrize(
+    ("name", "make", "code"),
+    [
+        ("deep.yml", lambda: nested_yaml(5000, "flow"), "yaml.too-deep"),
+        ("huge.yml", lambda: large_yaml(10_000_000), "yaml.too-large"),
+    ],
+)
+def test_generated_hostile_files_fail_cleanly(tmp_path: Path, name: str, make, code: str) -> None:
+    # Too big to commit as fixtures: made here, checked through the same command a clerk runs.
+    path = tmp_path / name
+    path.write_bytes(make())
+    result = CliRunner().invoke(
+        main, ["validate", "--repo", str(ROOT), "--now", NOW, "--format", "json", str(path)]
+    )
+    assert result.exit_code == 1, result.output
+    [problem] = json.loads(result.output)["problems"]
+    assert problem["code"] == code
+    assert problem["path"] == path.as_posix()
+    # Depth has a place in the file; size is a property of the whole file.
+    assert (problem["line"] is not None) == (code == "yaml.too-deep")
+    assert problem["hint"]
