@@ -462,3 +462,12 @@ def test_markdown_report_of_a_real_run(office: Path):
     assert f"| {report.opened[0].case_id} |" in body
     assert "### 重复反映" in body
     assert datetime.fromisoformat(report.now) == NOW
+
+
+def test_write_failure_is_a_problem_not_a_traceback(office: Path):
+    # The year's folder cannot be created (a file has its name): works even when run as root.
+    shutil.rmtree(office / "cases" / "2026")
+    (office / "cases" / "2026").write_text("not a folder", encoding="utf-8")
+    report = ingest(office)
+    assert any(p.code == "ingest.write" and p.path == "cases/2026" for p in report.problems)
+    assert report.opened == ()

@@ -106,13 +106,17 @@ def write_new_case(
     """
     if serial is None:
         serial = next_serial(root, year)
+    folder = root / "cases" / str(year)
+    folder.mkdir(parents=True, exist_ok=True)  # OSError if something else has the name
     while True:
         cid = case_id(year, serial)
-        path = root / "cases" / str(year) / f"{cid}.yml"
+        path = folder / f"{cid}.yml"
         text = render_case({"id": cid, **{k: v for k, v in data.items() if k != "id"}})
         try:
             atomic_write_new(path, text.encode("utf-8"))
         except FileExistsError:
+            if not path.exists():
+                raise  # not a taken name: let the caller report it
             serial += 1
             continue
         return cid, path

@@ -30,9 +30,7 @@ import httpx
 
 from yuqing import __version__
 
-USER_AGENT = (
-    f"yuqing/{__version__} (+https://github.com/; feed reader for public-opinion case tracking)"
-)
+USER_AGENT = f"yuqing/{__version__} (feed reader for public-opinion case tracking)"
 T = TypeVar("T")
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})

@@ -381,6 +381,7 @@ def _run(
     case_paths = {cid: root / paths[0] for cid, paths in repo.case_paths.items() if paths}
     in_run: set[str] = set()
     serial_taken: dict[int, int] = {}
+    problems: list[Problem] = [p for p in source_problems if p.severity != "error"]
     for posted, _order, _pos, src, entry, keywords in sorted(candidates, key=lambda c: c[:3]):
         keys = matching.entry_keys(entry.guid, entry.url)
         if any(k in in_run for k in keys):
@@ -408,7 +409,11 @@ def _run(
         if dry_run:
             cid, path = casewriter.case_id(year, serial_taken[year]), None
         else:
-            cid, path = casewriter.write_new_case(root, year, data, serial_taken[year])
+            try:
+                cid, path = casewriter.write_new_case(root, year, data, serial_taken[year])
+            except OSError as exc:
+                problems.append(_write_problem(f"cases/{year}", exc))
+                break  # nothing half-written; the remaining entries wait for the next run
             new_files.append(path)
             case_paths[cid] = path
         serial_taken[year] = int(cid.rsplit("-", 1)[1]) + 1
@@ -420,7 +425,6 @@ def _run(
         index.add_case(cid, data["title"], open_=True)
         _remember(rec, keys)
 
-    problems: list[Problem] = [p for p in source_problems if p.severity != "error"]
     if not dry_run:
         grouped = {
             cid: _repeat_notes(reports, _iso(now, repo.tz)) for cid, reports in notes.items()
@@ -428,12 +432,19 @@ def _run(
         for case_id, events in grouped.items():
             if case_id in case_paths:
                 path = case_paths[case_id]
-                refused = casewriter.append_events(path, path.relative_to(root).as_posix(), events)
+                display = path.relative_to(root).as_posix()
+                try:
+                    refused = casewriter.append_events(path, display, events)
+                except OSError as exc:
+                    refused = _write_problem(display, exc)
                 if refused is not None:
                     problems.append(refused)
                 elif path not in new_files:
                     new_files.append(path)
-        _save_state(root, {"version": STATE_VERSION, "sources": records})
+        try:
+            _save_state(root, {"version": STATE_VERSION, "sources": records})
+        except OSError as exc:
+            problems.append(_write_problem(STATE_FILE, exc))
         if new_files:
             problems += check_written(repo, new_files)
     return IngestReport(
@@ -444,6 +455,18 @@ def _run(
         tuple(linked),
         {k: v for k, v in skipped.items() if v},
         tuple(problems),
+    )
+
+
+def _write_problem(display: str, exc: OSError) -> Problem:
+    return Problem(
+        display,
+        None,
+        None,
+        "",
+        f"无法写入：{exc.strerror or exc}",
+        "检查磁盘空间和目录权限后重新运行 yuqing ingest（已写入的文件都是完整的）",
+        code="ingest.write",
     )
 
 
