@@ -52,6 +52,8 @@ _UNWANTED = re.compile(
 _SPACES = re.compile(r"[ \t\u00a0\u3000]+")
 _BLANK_LINES = re.compile(r"\n{2,}")
 EXCERPT_LIMIT = 500
+GUID_LIMIT = 300
+URL_LIMIT = 2000
 
 
 class FeedError(Exception):
@@ -142,6 +144,8 @@ def _http_url(value: object) -> str | None:
     if not isinstance(value, str):
         return None
     url = clean_text(value).strip()
+    if len(url) > URL_LIMIT:
+        return None
     if re.match(r"(?i)^https?://[^\s/?#]+", url) and not any(c.isspace() for c in url):
         return url
     return None
@@ -179,6 +183,8 @@ def _entry(raw: feedparser.FeedParserDict) -> FeedEntry:
     published = _published(raw)
     if isinstance(guid, str) and guid.strip():
         guid = one_line(clean_text(guid))
+        if len(guid) > GUID_LIMIT:  # a hostile feed must not bloat case files
+            guid = "sha256:" + hashlib.sha256(guid.encode("utf-8")).hexdigest()[:32]
     elif url is None:
         # Neither guid nor link: a stable stand-in, so the entry is still recognised next time.
         seed = "\n".join((title, published.isoformat() if published else "", text[:500]))
