@@ -7,7 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -471,3 +471,13 @@ def test_write_failure_is_a_problem_not_a_traceback(office: Path):
     report = ingest(office)
     assert any(p.code == "ingest.write" and p.path == "cases/2026" for p in report.problems)
     assert report.opened == ()
+
+
+def test_no_note_before_the_cases_last_event(office: Path):
+    """Run "in the past" (before YQ-2026-0012's last event): the repeat report cannot be noted
+    there without breaking the timeline, so it is opened as its own case."""
+    last = load(office / "cases/2026/YQ-2026-0012.yml")["events"][-1]["at"]
+    early = parse_time(last) - timedelta(minutes=1)
+    report = run_ingest(office, early, limits=LIMITS)
+    assert all(link.case_id != "YQ-2026-0012" for link in report.linked)
+    assert errors(validate_repository(office)) == []

@@ -381,6 +381,7 @@ def _run(
     case_paths = {cid: root / paths[0] for cid, paths in repo.case_paths.items() if paths}
     in_run: set[str] = set()
     serial_taken: dict[int, int] = {}
+    latest = {c.id: c.events[-1].at for c in repo.cases if c.events}
     problems: list[Problem] = [p for p in source_problems if p.severity != "error"]
     for posted, _order, _pos, src, entry, keywords in sorted(candidates, key=lambda c: c[:3]):
         keys = matching.entry_keys(entry.guid, entry.url)
@@ -393,6 +394,8 @@ def _run(
             continue
         rec = records[src["id"]]
         similar, finished = index.similar_cases(entry.title)
+        if similar and latest.get(similar[0], now) > now:
+            similar = None  # a note at `now` would come before the case's last event: open anew
         if similar:
             case_id, score = similar
             notes.setdefault(case_id, []).append((entry.url or entry.guid or "", entry.title))
