@@ -20,6 +20,7 @@ from yuqing.escalation import escalation_step
 from yuqing.model import Case, Event, Hazard, Unit
 from yuqing.policy import START_FIELDS, Policy, Rule, load_policy, promise_problems
 from yuqing.problems import Problem
+from yuqing.status import responsible_unit
 from yuqing.workdays import (
     Calendar,
     UnknownYear,
@@ -131,12 +132,10 @@ class _Evaluator:
         events = case.events
         if events and events[-1].at > now:  # replaying the past: later events have not happened
             events = tuple(e for e in events if e.at <= now)
-        unit = case.lead_unit or self.office_unit
+        unit = responsible_unit(case, events) or self.office_unit
         by_type: dict[str, list[Event]] = {}
         for event in events:
             by_type.setdefault(event.type, []).append(event)
-            if event.type == "assigned" and event.to:
-                unit = event.to
         ended = _ended_at(events)
         for rule in self.policy.rules:
             if rule.applies_to(case):

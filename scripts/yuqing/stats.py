@@ -17,7 +17,7 @@ from typing import Any
 from yuqing.deadlines import STATES, Evaluation
 from yuqing.escalation import repeated_overdue_units
 from yuqing.model import DEFAULT_TZ, Case
-from yuqing.status import OPEN_STATUSES, case_status
+from yuqing.status import OPEN_STATUSES, case_status, responsible_unit
 
 FIGURE_NAMES = {
     "cases": "舆情件数",
@@ -74,13 +74,8 @@ def case_facts(cases: Iterable[Case], evaluation: Evaluation, tz: tzinfo = DEFAU
             continue
         if case.events and case.events[-1].at > now:  # replaying the past: later events not yet
             case = replace(case, events=tuple(e for e in case.events if e.at <= now))
-        unit = case.lead_unit
-        first_reply = None
-        for event in case.events:
-            if event.type == "assigned" and event.to:
-                unit = event.to
-            elif event.type == "replied" and first_reply is None:
-                first_reply = event.at
+        unit = responsible_unit(case)
+        first_reply = next((e.at for e in case.events if e.type == "replied"), None)
         states = {d.state for d in evaluation.of(case.id)}
         facts.append(CaseFacts(
             case=case,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from yuqing.model import Case
+from collections.abc import Iterable
+
+from yuqing.model import Case, Event
 
 STATUSES = {
     "new": "待交办",
@@ -38,3 +40,13 @@ def case_status(case: Case) -> str:
 
 def is_open(case: Case) -> bool:
     return case_status(case) in OPEN_STATUSES
+
+
+def responsible_unit(case: Case, events: Iterable[Event] | None = None) -> str | None:
+    """Whoever the latest 交办 went to, else the case's lead unit. ``yuqing event assigned``
+    only appends, so the timeline, not ``units.lead``, says who holds the case now."""
+    unit = case.lead_unit
+    for event in case.events if events is None else events:
+        if event.type == "assigned" and event.to:
+            unit = event.to
+    return unit
