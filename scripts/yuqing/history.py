@@ -9,6 +9,7 @@ once. Never one git call per file.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import re
@@ -85,7 +86,10 @@ def _name(raw: bytes) -> str:
 def changed_fields(old: dict[bytes, int] | None, new: dict[bytes, int] | None
                    ) -> tuple[str, ...]:
     old, new = old or {}, new or {}
-    keys = [k for k in new if old.get(k) != new[k]] + [k for k in old if k not in new]
+    get = old.get
+    keys = [k for k, v in new.items() if get(k) != v]
+    if len(old) + len(keys) > len(new):  # some old key may be gone
+        keys += [k for k in old if k not in new]
     return tuple(map(_name, keys))
 
 
@@ -199,6 +203,18 @@ def _save_cache(root: Path, pairs: dict[str, tuple[str, ...]]) -> None:
 
 
 def read_history(root: Path, *, cache: bool = True) -> History:
+    # Tens of thousands of small records: the cyclic collector would rescan them again and
+    # again while they are made (none of them forms a cycle).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _read_history(root, cache)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _read_history(root: Path, cache: bool) -> History:
     """The audit trail of every case file (oldest revision first) from one git pass.
 
     Not a git repository, no git, or no commits yet: an empty history with a warning Problem
