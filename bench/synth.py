@@ -112,11 +112,25 @@ def synth_case(
                         "summary": "已整改完毕，群众表示满意。",
                     }
                 )
+    # People grade by the seed-001 thresholds, so metrics agree with the level (as in a real office).
+    level = rng.choice(["general"] * 6 + ["significant"] * 2 + ["major", "critical"])
+    views, comments = {
+        "general": (rng.randint(10, 900), rng.randint(0, 90)),
+        "significant": (rng.randint(300, 990), rng.randint(20, 99)),
+        "major": (rng.randint(1000, 2999), rng.randint(100, 499)),
+        "critical": (rng.randint(3000, 20000), rng.randint(500, 2000)),
+    }[level]
+    metrics = {
+        "views": views,
+        "comments": comments,
+        "reposts": rng.randint(0, 50),
+        "mainstream_outlets": 0,
+    }
     case = {
         "id": case_id,
         "title": f"{place}{topic}，居民希望尽快解决",
         "summary": f"网民反映{place}{topic}，影响周边居民生活。",
-        "level": rng.choice(["general"] * 6 + ["significant"] * 2 + ["major", "critical"]),
+        "level": level,
         "category": category,
         "sentiment": rng.choice(["negative", "negative", "neutral"]),
         "quick": rng.random() < 0.3,
@@ -126,12 +140,7 @@ def synth_case(
             "author": f"网友{rng.randint(1000, 9999)}",
             "posted_at": _iso(posted),
             "excerpt": f"我是{place}的居民，{topic}的问题已经持续很久了，多次反映没有结果，" * 2,
-            "metrics": {
-                "views": rng.randint(10, 4000),
-                "comments": rng.randint(0, 600),
-                "reposts": rng.randint(0, 50),
-                "mainstream_outlets": 0,
-            },
+            "metrics": metrics,
         },
         "discovered": {"at": _iso(discovered), "by": clerk},
         "units": {"lead": lead},

@@ -20,7 +20,7 @@ from yuqing.deadlines import STATE_RANK, STATES, Deadline, Evaluation
 from yuqing.history import History
 from yuqing.model import LEVEL_NAMES, RETENTION_NAMES, SYSTEM_ACTORS, Case
 from yuqing.render.text import escape_text, fmt_time, local_link
-from yuqing.status import OPEN_STATUSES, STATUSES, case_status
+from yuqing.status import OPEN_STATUSES, STATUSES, case_status, responsible_unit
 
 UNIT_KINDS = {
     "office": "机关科室", "department": "部门", "village": "村", "community": "社区",
@@ -101,12 +101,7 @@ class SiteContext:
         return unit.leader if unit else None
 
     def responsible_unit(self, case: Case) -> str | None:
-        """The lead unit, or whoever the latest 交办 went to."""
-        unit = case.lead_unit
-        for event in case.events:
-            if event.type == "assigned" and event.to:
-                unit = event.to
-        return unit
+        return responsible_unit(case)
 
     def deadlines(self, case_id: str) -> tuple[Deadline, ...]:
         return self.evaluation.of(case_id)
