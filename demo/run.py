@@ -136,7 +136,7 @@ def main() -> None:
                 source,
                 DEMO / name,
                 ignore=shutil.ignore_patterns(
-                    "generated", "readme-parts", "DESIGN.md", "__pycache__", "*.egg-info"
+                    "generated", "DESIGN.md", "__pycache__", "*.egg-info"
                 ),
             )
         elif source.is_file():
