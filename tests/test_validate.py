@@ -169,3 +169,19 @@ def test_generated_hostile_files_fail_cleanly(tmp_path: Path, name: str, make, c
     # Depth has a place in the file; size is a property of the whole file.
     assert (problem["line"] is not None) == (code == "yaml.too-deep")
     assert problem["hint"]
+
+
+def test_register_references_are_checked_with_lines(tmp_path: Path) -> None:
+    office = tmp_path / "office"
+    for name in ("registers", "schemas", "cases"):
+        shutil.copytree(ROOT / name, office / name)
+    units = office / "registers" / "units.yml"
+    units.write_text(
+        units.read_text(encoding="utf-8").replace("leader: zhou-jianguo", "leader: nobody", 1),
+        encoding="utf-8",
+    )
+    [problem] = [p for p in validate_repository(office) if p.code == "ref.person"]
+    assert problem.path == "registers/units.yml"
+    assert problem.field == "units[0].leader"
+    assert "nobody" in problem.message
+    assert problem.line is not None

@@ -40,8 +40,10 @@ MAX_DEPTH = 64
 
 Position = tuple[int, int]  # 1-based line, column
 
-UTF8_HINT = ("请把文件另存为 UTF-8 编码（不要用 GBK、GB2312 或 ANSI）：Windows 记事本选“另存为”→ 编码选"
-             "“UTF-8”；VS Code 点右下角的编码 →“通过编码保存”→ UTF-8")
+UTF8_HINT = (
+    "请把文件另存为 UTF-8 编码（不要用 GBK、GB2312 或 ANSI）：Windows 记事本选“另存为”→ 编码选"
+    "“UTF-8”；VS Code 点右下角的编码 →“通过编码保存”→ UTF-8"
+)
 
 
 @dataclass(frozen=True)
@@ -53,8 +55,15 @@ class Document:
 class _Failure(Exception):
     """A reason to reject the file; becomes a Problem at the edge of ``loads``."""
 
-    def __init__(self, code: str, message: str, hint: str, line: int | None = None,
-                 column: int | None = None, field: str = "") -> None:
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        hint: str,
+        line: int | None = None,
+        column: int | None = None,
+        field: str = "",
+    ) -> None:
         super().__init__(message)
         self.code, self.message, self.hint = code, message, hint
         self.line, self.column, self.field = line, column, field
@@ -66,8 +75,15 @@ def load(path: Path, display: str) -> Document | Problem:
         with path.open("rb") as stream:
             raw = stream.read(MAX_BYTES + 1)
     except OSError as error:
-        return Problem(display, None, None, "", f"无法读取文件：{error.strerror or error}",
-                       "检查文件是否存在、是不是目录、当前用户能否读取", code="yaml.read")
+        return Problem(
+            display,
+            None,
+            None,
+            "",
+            f"无法读取文件：{error.strerror or error}",
+            "检查文件是否存在、是不是目录、当前用户能否读取",
+            code="yaml.read",
+        )
     return loads(raw, display)
 
 
@@ -76,8 +92,39 @@ def loads(raw: bytes, display: str) -> Document | Problem:
     try:
         return Document(display, _parse(raw))
     except _Failure as failure:
-        return Problem(display, failure.line, failure.column, failure.field, failure.message,
-                       failure.hint, code=failure.code)
+        return Problem(
+            display,
+            failure.line,
+            failure.column,
+            failure.field,
+            failure.message,
+            failure.hint,
+            code=failure.code,
+        )
+
+
+def problem_at(
+    file: Path,
+    display: str,
+    parts: Sequence[str | int],
+    message: str,
+    hint: str | None = None,
+    *,
+    code: str = "error",
+    severity: str = "error",
+) -> Problem:
+    """A Problem pointing at the field ``parts`` of ``file`` (line and column found on demand)."""
+    where = locate(file, parts)
+    return Problem(
+        display,
+        where[0] if where else None,
+        where[1] if where else None,
+        field_path(parts),
+        message,
+        hint,
+        severity,  # type: ignore[arg-type]
+        code,
+    )
 
 
 def locate(path: Path, parts: Sequence[str | int]) -> Position | None:
@@ -132,13 +179,16 @@ def _plain(text: str) -> Any:
 
 
 def _strip_bom(raw: bytes) -> bytes:
-    return raw[len(codecs.BOM_UTF8):] if raw.startswith(codecs.BOM_UTF8) else raw
+    return raw[len(codecs.BOM_UTF8) :] if raw.startswith(codecs.BOM_UTF8) else raw
 
 
 def _parse(raw: bytes) -> Any:
     if len(raw) > MAX_BYTES:
-        raise _Failure("yaml.too-large", f"文件超过 {MAX_BYTES:,} 字节（1 MB），不予读取",
-                       "台账文件不应这么大：长文本和附件请另存，只在文件里记链接；或拆成多个文件")
+        raise _Failure(
+            "yaml.too-large",
+            f"文件超过 {MAX_BYTES:,} 字节（1 MB），不予读取",
+            "台账文件不应这么大：长文本和附件请另存，只在文件里记链接；或拆成多个文件",
+        )
     raw = _strip_bom(raw)
     try:
         text = raw.decode("utf-8")
@@ -214,14 +264,18 @@ def _build(raw: bytes) -> Any:
             root = value
     event = get()
     if type(event) is DocumentStartEvent:
-        raise _Failure("yaml.multiple-documents",
-                       f"文件里有多个 YAML 文档：第 {event.start_mark.line + 1} 行开始了第二个",
-                       "一个文件只写一份内容：删除多余的“---”分隔行，或把后一部分移到单独的文件",
-                       event.start_mark.line + 1, event.start_mark.column + 1)
+        raise _Failure(
+            "yaml.multiple-documents",
+            f"文件里有多个 YAML 文档：第 {event.start_mark.line + 1} 行开始了第二个",
+            "一个文件只写一份内容：删除多余的“---”分隔行，或把后一部分移到单独的文件",
+            event.start_mark.line + 1,
+            event.start_mark.column + 1,
+        )
     return root
 
 
 # --- failures (slow path) -----------------------------------------------------------------------
+
 
 def _decoration_failure(raw: bytes, event: Any) -> _Failure:
     line, column = event.start_mark.line + 1, event.start_mark.column + 1
@@ -230,12 +284,23 @@ def _decoration_failure(raw: bytes, event: Any) -> _Failure:
         tag = event.tag
         if tag.startswith("tag:yaml.org,2002:"):
             tag = "!!" + tag.removeprefix("tag:yaml.org,2002:")
-        return _Failure("yaml.tag", f"不允许使用 YAML 标签“{tag}”",
-                        "删除以 ! 开头的标签，直接写值；要表示文字就给值加引号", line, column, field)
+        return _Failure(
+            "yaml.tag",
+            f"不允许使用 YAML 标签“{tag}”",
+            "删除以 ! 开头的标签，直接写值；要表示文字就给值加引号",
+            line,
+            column,
+            field,
+        )
     what = f"别名“*{event.anchor}”" if type(event) is AliasEvent else f"锚点“&{event.anchor}”"
-    return _Failure("yaml.alias", f"不允许使用{what}（YAML 的锚点和别名引用）",
-                    "把内容直接写出来，不要用 & 和 * 引用；如果值本身以 & 或 * 开头，请给它加引号",
-                    line, column, field)
+    return _Failure(
+        "yaml.alias",
+        f"不允许使用{what}（YAML 的锚点和别名引用）",
+        "把内容直接写出来，不要用 & 和 * 引用；如果值本身以 & 或 * 开头，请给它加引号",
+        line,
+        column,
+        field,
+    )
 
 
 def _field_at(raw: bytes, position: Position) -> str:
@@ -246,18 +311,29 @@ def _field_at(raw: bytes, position: Position) -> str:
 
 
 def _empty(message: str) -> _Failure:
-    return _Failure("yaml.empty", message, "写入内容或删除这个文件；新案件可以用 yuqing new 生成", 1, 1)
+    return _Failure(
+        "yaml.empty", message, "写入内容或删除这个文件；新案件可以用 yuqing new 生成", 1, 1
+    )
 
 
 def _too_deep(line: int | None, column: int | None) -> _Failure:
-    return _Failure("yaml.too-deep", f"嵌套超过 {MAX_DEPTH} 层",
-                    "台账文件用不到这么深的嵌套：检查是否多写了 [ 或 {，或者缩进越来越深",
-                    line, column)
+    return _Failure(
+        "yaml.too-deep",
+        f"嵌套超过 {MAX_DEPTH} 层",
+        "台账文件用不到这么深的嵌套：检查是否多写了 [ 或 {，或者缩进越来越深",
+        line,
+        column,
+    )
 
 
 def _key_failure(event: Any, message: str) -> _Failure:
-    return _Failure("yaml.key", message, "键要写成“名字: 值”，名字是一段简单的文字",
-                    event.start_mark.line + 1, event.start_mark.column + 1)
+    return _Failure(
+        "yaml.key",
+        message,
+        "键要写成“名字: 值”，名字是一段简单的文字",
+        event.start_mark.line + 1,
+        event.start_mark.column + 1,
+    )
 
 
 def _duplicate_failure(raw: bytes, event: Any) -> _Failure:
@@ -275,9 +351,14 @@ def _duplicate_failure(raw: bytes, event: Any) -> _Failure:
         where = f"第 {line} 行写了两次"
     else:
         where = f"第 {first} 行和第 {line} 行都写了它"
-    return _Failure("yaml.duplicate-key", f"键“{event.value}”重复出现：{where}",
-                    "同一层里每个键只能写一次：删除其中一个，或把两处内容合并", line, column,
-                    field_path(path))
+    return _Failure(
+        "yaml.duplicate-key",
+        f"键“{event.value}”重复出现：{where}",
+        "同一层里每个键只能写一次：删除其中一个，或把两处内容合并",
+        line,
+        column,
+        field_path(path),
+    )
 
 
 def _encoding_failure(raw: bytes, start: int) -> _Failure:
@@ -286,14 +367,18 @@ def _encoding_failure(raw: bytes, start: int) -> _Failure:
     column = len(raw[line_start:start].decode("utf-8", errors="replace")) + 1
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return _Failure("yaml.encoding", "文件是 UTF-16 编码，不是 UTF-8", UTF8_HINT, 1, 1)
-    message = f"文件不是 UTF-8 编码：第 {line} 行第 {column} 列的字节 0x{raw[start]:02X} 不是合法的 UTF-8"
+    message = (
+        f"文件不是 UTF-8 编码：第 {line} 行第 {column} 列的字节 0x{raw[start]:02X} 不是合法的 UTF-8"
+    )
     line_end = raw.find(b"\n", start)
     try:
-        guess = raw[line_start:line_end if line_end >= 0 else len(raw)].decode("gb18030")
+        guess = raw[line_start : line_end if line_end >= 0 else len(raw)].decode("gb18030")
     except UnicodeDecodeError:
         pass
     else:
-        message += f"；看起来是 GBK/GB18030 编码（常见于 Windows 编辑器），这一行按 GBK 读作“{guess[:40]}”"
+        message += (
+            f"；看起来是 GBK/GB18030 编码（常见于 Windows 编辑器），这一行按 GBK 读作“{guess[:40]}”"
+        )
     return _Failure("yaml.encoding", message, UTF8_HINT, line, column)
 
 
@@ -303,14 +388,23 @@ _NOT_PRINTABLE = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U0001
 def _control_character_failure(text: str) -> _Failure:
     match = _NOT_PRINTABLE.search(text)
     if match is None:  # libyaml saw something we do not know about
-        return _Failure("yaml.control-character", "文件中有 YAML 不允许的字符",
-                        "删除不可见的控制字符后重新保存", None, None)
+        return _Failure(
+            "yaml.control-character",
+            "文件中有 YAML 不允许的字符",
+            "删除不可见的控制字符后重新保存",
+            None,
+            None,
+        )
     start = match.start()
     line = text.count("\n", 0, start) + 1
     column = start - (text.rfind("\n", 0, start) + 1) + 1
-    return _Failure("yaml.control-character",
-                    f"第 {line} 行第 {column} 列有不可见的控制字符 U+{ord(match.group()):04X}",
-                    "删除这个字符后重新保存（常见于从网页或 Word 复制来的文字）", line, column)
+    return _Failure(
+        "yaml.control-character",
+        f"第 {line} 行第 {column} 列有不可见的控制字符 U+{ord(match.group()):04X}",
+        "删除这个字符后重新保存（常见于从网页或 Word 复制来的文字）",
+        line,
+        column,
+    )
 
 
 _TAB_HINT = "YAML 只能用空格缩进：把这一行开头的 Tab 换成空格（编辑器里可以打开“用空格代替 Tab”）"
@@ -318,39 +412,80 @@ _QUOTE_HINT = "值里含有英文冒号加空格（“: ”）、“#”或以�
 # libyaml's English problem → (Chinese message, hint, whether the context mark is the better place).
 _SYNTAX: dict[str, tuple[str, str, bool]] = {
     "mapping values are not allowed in this context": (
-        "这里不能出现“键: 值”", _QUOTE_HINT + "，例如 title: \"时间: 上午\"；也可能是缩进多了", False),
+        "这里不能出现“键: 值”",
+        _QUOTE_HINT + '，例如 title: "时间: 上午"；也可能是缩进多了',
+        False,
+    ),
     "could not find expected ':'": (
         "这一行缺少“键: 值”中的冒号",
-        "键后面要有英文冒号和空格；多行文字请用“|”块写法并缩进，或者给值加引号", True),
+        "键后面要有英文冒号和空格；多行文字请用“|”块写法并缩进，或者给值加引号",
+        True,
+    ),
     "did not find expected key": (
         "缩进不一致，这里应当是一个键",
-        "同一层的键要用同样多的空格左对齐；引号闭合后不能再跟文字", False),
+        "同一层的键要用同样多的空格左对齐；引号闭合后不能再跟文字",
+        False,
+    ),
     "did not find expected '-' indicator": (
-        "列表项没有对齐", "同一个列表的“- ”要上下对齐，列表后面的键要回到上一层的缩进", False),
+        "列表项没有对齐",
+        "同一个列表的“- ”要上下对齐，列表后面的键要回到上一层的缩进",
+        False,
+    ),
     "did not find expected node content": (
-        "这里缺少值", "检查逗号、冒号和括号是否多写或漏写", False),
+        "这里缺少值",
+        "检查逗号、冒号和括号是否多写或漏写",
+        False,
+    ),
     "did not find expected ',' or ']'": (
         "方括号 [...] 没有正确结束",
-        "检查是否漏了“]”；元素之间用英文逗号“,”分隔（不是中文逗号“，”），含逗号或冒号的元素加引号", False),
+        "检查是否漏了“]”；元素之间用英文逗号“,”分隔（不是中文逗号“，”），含逗号或冒号的元素加引号",
+        False,
+    ),
     "did not find expected ',' or '}'": (
         "花括号 {...} 没有正确结束",
-        "检查是否漏了“}”；各项之间用英文逗号“,”分隔（不是中文逗号“，”），含逗号或冒号的值加引号", False),
+        "检查是否漏了“}”；各项之间用英文逗号“,”分隔（不是中文逗号“，”），含逗号或冒号的值加引号",
+        False,
+    ),
     "found unexpected end of stream": (
-        "引号没有闭合，一直到文件末尾", "检查这一行的引号（\" 或 '）是否成对", True),
+        "引号没有闭合，一直到文件末尾",
+        "检查这一行的引号（\" 或 '）是否成对",
+        True,
+    ),
     "found unexpected document indicator": (
-        "引号没有闭合，遇到了“---”或“...”", "检查这一行的引号（\" 或 '）是否成对", True),
+        "引号没有闭合，遇到了“---”或“...”",
+        "检查这一行的引号（\" 或 '）是否成对",
+        True,
+    ),
     "found unknown escape character": (
-        "双引号里有无法识别的反斜杠转义", "双引号里的反斜杠要写成 \\\\，或者改用单引号", False),
+        "双引号里有无法识别的反斜杠转义",
+        "双引号里的反斜杠要写成 \\\\，或者改用单引号",
+        False,
+    ),
     "found character that cannot start any token": (
-        "这个字符不能出现在值的开头", "以 @、`、% 等符号开头的值请加引号", False),
+        "这个字符不能出现在值的开头",
+        "以 @、`、% 等符号开头的值请加引号",
+        False,
+    ),
     "block sequence entries are not allowed in this context": (
-        "这里不能开始“- ”列表", "列表要另起一行并缩进，不能和“键: 值”写在同一行", False),
+        "这里不能开始“- ”列表",
+        "列表要另起一行并缩进，不能和“键: 值”写在同一行",
+        False,
+    ),
     "did not find expected alphabetic or numeric character": (
-        "“&”或“*”后面缺少名字", "以 & 或 * 开头的值请加引号", False),
+        "“&”或“*”后面缺少名字",
+        "以 & 或 * 开头的值请加引号",
+        False,
+    ),
     "found undefined tag handle": (
-        "不允许使用 YAML 标签", "删除以 ! 开头的标签；值本身以 ! 开头时请加引号", False),
+        "不允许使用 YAML 标签",
+        "删除以 ! 开头的标签；值本身以 ! 开头时请加引号",
+        False,
+    ),
     "did not find expected comment or line break": (
-        "值后面有多余的内容", "一行只写一个值；整段都是值时请把整段放进引号", False),
+        "值后面有多余的内容",
+        "一行只写一个值；整段都是值时请把整段放进引号",
+        False,
+    ),
 }
 
 
@@ -361,13 +496,20 @@ def _syntax_failure(error: yaml.MarkedYAMLError, text: str) -> _Failure:
     column = mark.column + 1 if mark else None
     original = f"{error.context}: {problem}" if error.context else problem
     lines = text.split("\n")
-    at = lines[mark.line][mark.column:mark.column + 1] if mark and mark.line < len(lines) else ""
+    at = lines[mark.line][mark.column : mark.column + 1] if mark and mark.line < len(lines) else ""
     if "nesting depth" in problem:  # libyaml's own limit, hit while scanning ahead in [ and {
         return _too_deep(line, column)
     if "tab" in problem or at == "\t":
-        return _Failure("yaml.tab", f"第 {line} 行用了制表符（Tab）缩进（libyaml: {original}）",
-                        _TAB_HINT, line, column)
-    message, hint, at_context = _SYNTAX.get(problem, ("YAML 语法错误", "检查缩进、冒号和引号", False))
+        return _Failure(
+            "yaml.tab",
+            f"第 {line} 行用了制表符（Tab）缩进（libyaml: {original}）",
+            _TAB_HINT,
+            line,
+            column,
+        )
+    message, hint, at_context = _SYNTAX.get(
+        problem, ("YAML 语法错误", "检查缩进、冒号和引号", False)
+    )
     if at_context and error.context_mark is not None:
         line, column = error.context_mark.line + 1, error.context_mark.column + 1
     elif error.context_mark is not None and error.context_mark.line + 1 != line:
@@ -378,13 +520,13 @@ def _syntax_failure(error: yaml.MarkedYAMLError, text: str) -> _Failure:
 
 # --- positions (slow path) ----------------------------------------------------------------------
 
+
 class _Frame:
     __slots__ = ("index", "is_map", "key", "key_position", "path")
 
     def __init__(self, path: tuple[str | int, ...], is_map: bool) -> None:
         self.path, self.is_map = path, is_map
         self.index, self.key, self.key_position = 0, None, None
-
 
 
 def _nodes(raw: bytes) -> Iterator[tuple[tuple[str | int, ...], bool, Position | None, Position]]:

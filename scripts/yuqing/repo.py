@@ -29,7 +29,7 @@ from yuqing.model import (
     parse_time,
 )
 from yuqing.privacy import find_personal_data
-from yuqing.problems import Problem, field_path
+from yuqing.problems import Problem
 from yuqing.schema import Schema, load_schema
 
 CASES_DIR = "cases"
@@ -134,21 +134,11 @@ class _Loader:
         message: str,
         hint: str | None = None,
         code: str = "error",
-        severity: str = "error",
     ) -> None:
-        parts = list(parts)
-        where = loader.locate(path, parts) if path.exists() else None
         self.problems.append(
-            Problem(
-                relative(self.root, path),
-                where[0] if where else None,
-                where[1] if where else None,
-                field_path(parts),
-                message,
-                hint,
-                severity,
-                code,
-            )  # type: ignore[arg-type]
+            loader.problem_at(
+                path, relative(self.root, path), list(parts), message, hint, code=code
+            )
         )
 
 

@@ -15,7 +15,7 @@ from yuqing import loader
 from yuqing.deadlines import repository_policy, validation_problems
 from yuqing.model import CASE_ID, LEVEL_NAMES, LEVELS, SYSTEM_ACTORS, Case
 from yuqing.policy import suggest_level
-from yuqing.problems import Problem, field_path
+from yuqing.problems import Problem
 from yuqing.repo import CASES_DIR, Repository, load_repository
 
 REPORT_REQUIRED = ("cause", "measures", "talking_points", "result")
@@ -43,20 +43,17 @@ class _Out:
         code: str = "error",
         severity: str = "error",
     ) -> None:
-        parts = list(parts)
-        where = loader.locate(self.repo.root / case.path, parts)
         self.items.append(
-            Problem(
+            loader.problem_at(
+                self.repo.root / case.path,
                 case.path,
-                where[0] if where else None,
-                where[1] if where else None,
-                field_path(parts),
+                list(parts),
                 message,
                 hint,
-                severity,
-                code,
+                code=code,
+                severity=severity,
             )
-        )  # type: ignore[arg-type]
+        )
 
 
 def _choices(ids: Iterable[str], limit: int = 12) -> str:
@@ -284,12 +281,10 @@ def _check_duplicates(repo: Repository) -> Iterator[Problem]:
         if len(paths) > 1:
             for path in paths:
                 others = "、".join(p for p in paths if p != path)
-                where = loader.locate(repo.root / path, ["id"])
-                yield Problem(
+                yield loader.problem_at(
+                    repo.root / path,
                     path,
-                    where[0] if where else None,
-                    where[1] if where else None,
-                    "id",
+                    ["id"],
                     f"编号 {case_id} 重复（也用于 {others}）",
                     "给后登记的案件换一个未用过的编号（yuqing new 会自动分配）",
                     code="case.id-duplicate",
@@ -297,40 +292,38 @@ def _check_duplicates(repo: Repository) -> Iterator[Problem]:
 
 
 def _check_registers(repo: Repository) -> Iterator[Problem]:
-    units_path = "registers/units.yml"
-    for unit in repo.units.values():
-        for person in (unit.leader, *unit.officers):
+    def at(register: str, parts: list[str | int], message: str, hint: str, code: str) -> Problem:
+        display = f"registers/{register}.yml"
+        return loader.problem_at(repo.root / display, display, parts, message, hint, code=code)
+
+    for i, unit in enumerate(repo.units.values()):
+        for j, person in enumerate((unit.leader, *unit.officers)):
             if person is not None and person not in repo.people:
-                yield Problem(
-                    units_path,
-                    None,
-                    None,
-                    f"units[{unit.id}]",
+                where = ["units", i, "leader"] if j == 0 else ["units", i, "officers", j - 1]
+                yield at(
+                    "units",
+                    where,
                     f"单位 {unit.name} 引用了未登记的人员 {person}",
                     "在 registers/people.yml 中登记此人",
-                    code="ref.person",
+                    "ref.person",
                 )
-    for person in repo.people.values():
+    for i, person in enumerate(repo.people.values()):
         if person.unit is not None and person.unit not in repo.units:
-            yield Problem(
-                "registers/people.yml",
-                None,
-                None,
-                f"people[{person.id}].unit",
+            yield at(
+                "people",
+                ["people", i, "unit"],
                 f"人员 {person.name} 所属单位 {person.unit} 未登记",
                 "在 registers/units.yml 中登记该单位",
-                code="ref.unit",
+                "ref.unit",
             )
-    for hazard in repo.hazards:
+    for i, hazard in enumerate(repo.hazards):
         if hazard.unit not in repo.units:
-            yield Problem(
-                "registers/hazards.yml",
-                None,
-                None,
-                f"hazards[{hazard.id}].unit",
+            yield at(
+                "hazards",
+                ["hazards", i, "unit"],
                 f"隐患 {hazard.id} 的科室 {hazard.unit} 未登记",
                 _choices(repo.units),
-                code="ref.unit",
+                "ref.unit",
             )
 
 
@@ -355,16 +348,14 @@ def _grading_warnings(repo: Repository) -> Iterator[Problem]:
     for case in repo.cases:
         suggested = suggest_level(case.source.metrics, policy)
         if LEVELS.index(suggested) > LEVELS.index(case.level):
-            where = loader.locate(repo.root / case.path, ["level"])
-            yield Problem(
+            yield loader.problem_at(
+                repo.root / case.path,
                 case.path,
-                where[0] if where else None,
-                where[1] if where else None,
-                "level",
+                ["level"],
                 f"传播数据已达到「{LEVEL_NAMES[suggested]}」的分级标准，当前定级为「{LEVEL_NAMES[case.level]}」",
                 "请研判是否升级：追加 type: assessed 记录（level、reason），并同步修改 level",
-                "warning",
-                "grading.outgrown",
+                code="grading.outgrown",
+                severity="warning",
             )
 
 
