@@ -185,3 +185,20 @@ def test_register_references_are_checked_with_lines(tmp_path: Path) -> None:
     assert problem.field == "units[0].leader"
     assert "nobody" in problem.message
     assert problem.line is not None
+
+
+def test_problems_inside_confidential_never_echo_the_value(tmp_path: Path) -> None:
+    # An unquoted phone number is an integer: the schema rejects it, but the message is read in
+    # CI logs and annotations, so it must not repeat the reporter's number.
+    case = ROOT / "tests" / "fixtures" / "valid" / "YQ-2026-9001.yml"
+    text = case.read_text(encoding="utf-8").replace("YQ-2026-9001", "YQ-2026-9301")
+    path = tmp_path / "YQ-2026-9301.yml"
+    path.write_text(
+        text + "confidential:\n  reporter:\n    phone: 13912345678\n    name: ''\n",
+        encoding="utf-8",
+    )
+    code, output = run("--format", "json", str(path))
+    assert code == 1
+    assert "13912345678" not in output
+    fields = {p["field"] for p in json.loads(output)["problems"]}
+    assert "confidential.reporter.phone" in fields

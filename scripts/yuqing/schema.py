@@ -103,6 +103,9 @@ def _translate(error: Any, kind: str, sub: dict[str, Any], parts: list[str | int
     examples = sub.get("examples")
     example_hint = f"例如：{examples[0]}" if examples else None
     k = error.kind
+    if parts[:1] == ["confidential"]:
+        # Never echo a reporter's data: this message may end up in CI logs and annotations.
+        return _translate_secret(kind, k, sub, parts, label, lookup)
     if kind == "Required":
         prop = k.property
         prop_schema = (sub.get("properties") or {}).get(prop) or lookup([*parts, prop])
@@ -164,6 +167,23 @@ def _translate(error: Any, kind: str, sub: dict[str, Any], parts: list[str | int
             parts,
         )
     return f"{error.message}{label}", example_hint, parts
+
+
+def _translate_secret(
+    kind: str, k: Any, sub: dict[str, Any], parts: list[str | int], label: str, lookup
+):
+    if kind == "Required":
+        return f"缺少必填字段 {k.property}", "请补上该字段", [*parts, k.property]
+    if kind == "AdditionalProperties":
+        allowed = ", ".join(sorted((sub.get("properties") or {}).keys()))
+        unexpected = list(k.unexpected)
+        return (
+            f"未知字段 {', '.join(map(str, unexpected))}",
+            f"可用的字段：{allowed}",
+            [*parts, unexpected[0]] if unexpected else parts,
+        )
+    hint = '电话、身份证号等请加引号写成文本，例如 phone: "138xxxxxxxx"' if kind == "Type" else None
+    return f"保密字段的内容不符合要求{label}（内容保密，不在此显示）", hint, parts
 
 
 def load_schema(root: Path, kind: str) -> Schema | Problem:
