@@ -86,80 +86,65 @@ def _check_identity(out: _Out, case: Case) -> None:
             )
 
 
-def _check_references(out: _Out, case: Case, case_ids: set[str]) -> None:
-    repo = out.repo
-    people = set(repo.people) | set(SYSTEM_ACTORS)
-    if case.category not in repo.categories:
-        out.add(
-            case,
-            ["category"],
-            f"未知的分类 {case.category}",
-            _choices(repo.categories) + "（registers/categories.yml）",
-            code="ref.category",
-        )
-    if case.source.platform not in repo.platforms:
-        out.add(
-            case,
-            ["source", "platform"],
-            f"未知的平台 {case.source.platform}",
-            _choices(repo.platforms) + "（registers/platforms.yml）",
-            code="ref.platform",
-        )
-    sources = {s.get("id") for s in repo.sources_data.get("sources", [])}
-    if case.source.feed and sources and case.source.feed not in sources:
-        out.add(
-            case,
-            ["source", "feed"],
-            f"未知的订阅来源 {case.source.feed}",
-            _choices(sources) + "（sources.yml）",
-            code="ref.feed",
-        )
-    if case.discovered_by not in people:
-        out.add(
-            case,
-            ["discovered", "by"],
-            f"未知的人员 {case.discovered_by}",
-            _choices(repo.people) + "（registers/people.yml）",
-            code="ref.person",
-        )
-    if case.lead_unit is not None and case.lead_unit not in repo.units:
-        out.add(
-            case,
-            ["units", "lead"],
-            f"未知的单位 {case.lead_unit}",
-            _choices(repo.units) + "（registers/units.yml）",
-            code="ref.unit",
-        )
+# What a case may name, and where those names are registered.
+_REGISTERS = {
+    "category": ("分类", "registers/categories.yml"),
+    "platform": ("平台", "registers/platforms.yml"),
+    "feed": ("订阅来源", "sources.yml"),
+    "person": ("人员", "registers/people.yml"),
+    "unit": ("单位", "registers/units.yml"),
+}
+
+
+def _references(case: Case) -> Iterator[tuple[list[str | int], str | None, str]]:
+    """(field, value, register) for every id a case names."""
+    yield ["category"], case.category, "category"
+    yield ["source", "platform"], case.source.platform, "platform"
+    yield ["source", "feed"], case.source.feed, "feed"
+    yield ["discovered", "by"], case.discovered_by, "person"
+    yield ["units", "lead"], case.lead_unit, "unit"
     for i, unit in enumerate(case.co_units):
-        if unit not in repo.units:
-            out.add(
-                case,
-                ["units", "co", i],
-                f"未知的单位 {unit}",
-                _choices(repo.units) + "（registers/units.yml）",
-                code="ref.unit",
-            )
+        yield ["units", "co", i], unit, "unit"
+    for event in case.events:
+        base: list[str | int] = ["events", event.index]
+        yield [*base, "by"], event.by, "person"
+        if event.type == "assigned":
+            yield [*base, "to"], event.to, "unit"
+            for j, unit in enumerate(event.co):
+                yield [*base, "co", j], unit, "unit"
+
+
+def _registered(repo: Repository) -> dict[str, set[str]]:
+    return {
+        "category": set(repo.categories),
+        "platform": set(repo.platforms),
+        "feed": {s.get("id") for s in repo.sources_data.get("sources", [])},
+        "person": set(repo.people),
+        "unit": set(repo.units),
+    }
+
+
+def _check_references(
+    out: _Out, case: Case, case_ids: set[str], registered: dict[str, set[str]]
+) -> None:
+    repo = out.repo
+    for parts, value, register in _references(case):
+        ids = registered[register]
+        if value is None or value in ids or (register == "person" and value in SYSTEM_ACTORS):
+            continue
+        if register == "feed" and not ids:
+            continue  # an office without sources.yml: nothing to check a feed id against
+        name, where = _REGISTERS[register]
+        out.add(
+            case,
+            parts,
+            f"未知的{name} {value}",
+            _choices(ids) + f"（{where}）",
+            code=f"ref.{register}",
+        )
+    people = registered["person"] | set(SYSTEM_ACTORS)
     for event in case.events:
         base = ["events", event.index]
-        if event.by not in people:
-            out.add(
-                case,
-                [*base, "by"],
-                f"未知的人员 {event.by}",
-                _choices(repo.people) + "（registers/people.yml）",
-                code="ref.person",
-            )
-        if event.type == "assigned":
-            for j, unit in enumerate((event.to, *event.co)):
-                if unit is not None and unit not in repo.units:
-                    part = [*base, "to"] if j == 0 else [*base, "co", j - 1]
-                    out.add(
-                        case,
-                        part,
-                        f"未知的单位 {unit}",
-                        _choices(repo.units) + "（registers/units.yml）",
-                        code="ref.unit",
-                    )
         if event.type == "escalated" and event.to not in people and event.to not in repo.units:
             out.add(
                 case,
@@ -330,9 +315,10 @@ def _check_registers(repo: Repository) -> Iterator[Problem]:
 def cross_check(repo: Repository) -> list[Problem]:
     out = _Out(repo)
     case_ids = {case.id for case in repo.cases}
+    registered = _registered(repo)
     for case in repo.cases:
         _check_identity(out, case)
-        _check_references(out, case, case_ids)
+        _check_references(out, case, case_ids, registered)
         _check_timeline(out, case)
         _check_closing(out, case)
     out.items.extend(_check_duplicates(repo))
